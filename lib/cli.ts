@@ -1,0 +1,16 @@
+// What every entry point shares: print `error: <message>` and set a non-zero exit code.
+// Only entry points end the process; lib/ throws.
+import { ConfigError, SfError } from './errors.ts'
+
+/** Exit codes: 1 for a failure, 2 for bad input (nothing was changed). */
+export async function runEntry(main: () => Promise<number | void>, argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    const code = await main()
+    if (typeof code === 'number') process.exitCode = code
+  } catch (error) {
+    const verbose = argv.includes('--verbose') || process.env.SF_VERBOSE === '1'
+    const known = error instanceof SfError
+    process.stderr.write(`error: ${known && !verbose ? error.message : ((error as Error).stack ?? String(error))}\n`)
+    process.exitCode = error instanceof ConfigError ? 2 : 1
+  }
+}

@@ -1,0 +1,186 @@
+// Every SF_* variable the project reads, declared once: its schema, default and description.
+// Functions take `env` as a parameter so tests pass a plain object and never touch process.env.
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+import { ConfigError } from './errors.ts'
+
+export type Env = Record<string, string | undefined>
+
+/** What the defaults are computed from. */
+export interface EnvContext {
+  /** The SF checkout the command runs from (holds package.json and dist/). */
+  checkout: string
+  /** The user's home folder, for the default SF_HOME. */
+  home?: string
+}
+
+const absolutePath = z
+  .string()
+  .refine((v) => path.isAbsolute(v), { error: 'must be an absolute path' })
+  .transform((v) => path.normalize(v))
+
+const existingDir = absolutePath.refine((v) => isDirectory(v), { error: 'must be an existing directory' })
+
+/** 1-65535 written in decimal digits. */
+const port = z
+  .string()
+  .refine((v) => /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535, {
+    error: 'must be a whole number from 1 to 65535',
+  })
+  .transform(Number)
+
+/** An IPv4 or IPv6 address, or a host name whose last label is not all digits. */
+const bindHost = z.string().refine(isBindHost, {
+  error: 'must be an IPv4 address (127.0.0.1), an IPv6 address (::1) or a host name (localhost)',
+})
+
+const milliseconds = z
+  .string()
+  .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 86_400_000, {
+    error: 'must be a whole number of milliseconds from 1 to 86400000 (24 h)',
+  })
+  .transform(Number)
+
+const optional = <T extends z.ZodTypeAny>(schema: T) => z.union([z.literal(''), schema]).transform((v) => v || undefined)
+
+interface Variable {
+  schema: z.ZodTypeAny
+  description: string
+  /** The default as documentation shows it. */
+  defaultText: string
+  /** The default value, from the context and the values resolved before it. */
+  default?: (ctx: Required<EnvContext>, resolved: Env) => string
+}
+
+/** In resolution order: a default may read the values above it. */
+export const sfVariables = {
+  SF_HOME: {
+    schema: absolutePath,
+    description: 'Persistent state of the server (admin token, history).',
+    defaultText: '~/.sf',
+    default: (ctx) => path.join(ctx.home, '.sf'),
+  },
+  SF_WORKSPACE_DIR: {
+    schema: existingDir,
+    description: 'The repo the server controls at start (the loader takes it as its <workspace> argument).',
+    defaultText: 'this checkout',
+    default: (ctx) => ctx.checkout,
+  },
+  SF_WORKSPACES_DIR: {
+    schema: existingDir,
+    description: 'The parent folder of repos the server may list and switch to; nothing outside it is listed.',
+    defaultText: 'the parent of SF_WORKSPACE_DIR',
+    default: (_ctx, resolved) => path.dirname(resolved.SF_WORKSPACE_DIR ?? ''),
+  },
+  SF_WEB_HOST: {
+    schema: bindHost,
+    description: 'Address the web host binds (the loader sets it from --host).',
+    defaultText: '127.0.0.1',
+    default: () => '127.0.0.1',
+  },
+  SF_WEB_PORT: {
+    schema: port,
+    description: 'Port the web host listens on (the loader sets it from --port).',
+    defaultText: '4000',
+    default: () => '4000',
+  },
+  SF_WEB_PROJECT_CWD: {
+    schema: existingDir,
+    description: 'The workspace as the web host sees it (set by the loader).',
+    defaultText: 'SF_WORKSPACE_DIR',
+    default: (_ctx, resolved) => resolved.SF_WORKSPACE_DIR ?? '',
+  },
+  SF_RELEASE_MANIFEST: {
+    schema: absolutePath,
+    description: 'The release manifest /api/version serves (set by the loader).',
+    defaultText: 'dist/sf-release-manifest.json',
+    default: (ctx) => path.join(ctx.checkout, 'dist', 'sf-release-manifest.json'),
+  },
+  SF_RPC_SHUTDOWN_GRACE_MS: {
+    schema: milliseconds,
+    description: 'Longest a drain may take; past it the server exits non-zero, logging what still ran.',
+    defaultText: '600000',
+    default: () => '600000',
+  },
+  SF_ADMIN_TOKEN: {
+    schema: optional(
+      z.string().refine((v) => v.length >= 16 && !/\s/.test(v), {
+        error: 'must be at least 16 characters with no spaces (try: openssl rand -hex 32)',
+      }),
+    ),
+    description: 'Bearer token for admin endpoints; when unset the server uses SF_HOME/admin-token, made on first start.',
+    defaultText: '(unset)',
+  },
+  SF_IMAGE_TAG: {
+    schema: optional(z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as registry/sf:1.2.3' })),
+    description: 'The image this server runs from, as the deployer names it; shown by /api/version.',
+    defaultText: '(unset)',
+  },
+  SF_IMAGE_DIGEST: {
+    schema: optional(z.string().refine((v) => /^sha256:[0-9a-f]{64}$/.test(v), { error: 'must be sha256: followed by 64 hex digits' })),
+    description: 'The digest of that image when the deployer knows it; shown by /api/version.',
+    defaultText: '(unset)',
+  },
+} satisfies Record<string, Variable>
+
+export type SfVariable = keyof typeof sfVariables
+export type SfConfig = { [K in SfVariable]: z.output<(typeof sfVariables)[K]['schema']> }
+
+/**
+ * Resolve and validate every SF_* variable. Throws one ConfigError naming every bad variable,
+ * the value given and what is allowed.
+ */
+export function readConfig(env: Env, ctx: EnvContext): SfConfig {
+  const full = { home: ctx.home ?? env.HOME ?? os.homedir(), checkout: ctx.checkout }
+  const resolved: Env = {}
+  const config: Record<string, unknown> = {}
+  const problems: string[] = []
+  for (const [name, variable] of Object.entries(sfVariables) as [string, Variable][]) {
+    const given = env[name]
+    const raw = given === undefined || given === '' ? (variable.default?.(full, resolved) ?? '') : given
+    const result = variable.schema.safeParse(raw)
+    if (result.success) {
+      config[name] = result.data
+      resolved[name] = result.data === undefined ? undefined : String(result.data)
+    } else {
+      const source = given === undefined || given === '' ? `(default ${variable.defaultText})` : ''
+      problems.push(`${name}=${JSON.stringify(raw)}${source ? ' ' + source : ''}: ${result.error.issues[0]?.message}`)
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems)
+  }
+  return config as SfConfig
+}
+
+/** The process environment over the checkout's .env file: a variable set in the environment wins. */
+export function loadEnv(env: Env, checkout: string): Env {
+  const file = path.join(checkout, '.env')
+  let fromFile: Env = {}
+  try {
+    fromFile = parseDotenv(fs.readFileSync(file))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  return { ...fromFile, ...env }
+}
+
+export function isBindHost(value: string): boolean {
+  if (net.isIP(value) !== 0) return true
+  const labels = value.split('.')
+  if (labels.every((l) => /^\d+$/.test(l))) return false // looks like an address but is not one
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return false
+  return value.length <= 253 && labels.every((l) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l))
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,39 @@
+// Named errors. lib/ throws these; only entry points turn them into an exit code.
+// Every message says what failed and what to do next.
+
+export class SfError extends Error {
+  override name = 'SfError'
+}
+
+/** A bad value in the environment or on the command line; nothing has been changed yet. */
+export class ConfigError extends SfError {
+  override name = 'ConfigError'
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message)
+  }
+}
+
+/** A build step failed or its inputs are missing. */
+export class BuildError extends SfError {
+  override name = 'BuildError'
+}
+
+/** A command the toolkit ran (git, npm, next) failed. */
+export class CommandError extends SfError {
+  override name = 'CommandError'
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly output: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A probe or wait did not succeed before its deadline. */
+export class ProbeError extends SfError {
+  override name = 'ProbeError'
+}

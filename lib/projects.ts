@@ -1,0 +1,145 @@
+// Project enumeration for /api/projects: the workspace, and the repos under the workspaces dir, found
+// three ways (the root itself, each entry, nested SF projects). Nothing outside the configured roots
+// is listed, whatever a symlink says; a folder that cannot be read is reported and skipped.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { isInside } from './paths.ts'
+
+export type ProjectKind = 'git' | 'sf'
+export type DiscoveredVia = 'root' | 'entry' | 'nested'
+
+export interface Project {
+  name: string
+  /** The path under the configured root, as the user sees it. */
+  path: string
+  kind: ProjectKind
+  via: DiscoveredVia
+  /** Has an .sf folder (SF project state). */
+  sf: boolean
+  /** This is the workspace the server was started with. */
+  current: boolean
+}
+
+export interface ProjectListing {
+  workspace: { path: string; name: string; git: boolean; sf: boolean }
+  workspacesDir: string
+  projects: Project[]
+  skipped: { path: string; reason: string }[]
+}
+
+export interface ListOptions {
+  workspaceDir: string
+  workspacesDir: string
+  /** How deep below an entry nested SF projects are looked for. */
+  nestedDepth?: number
+}
+
+const ignoredDirs = new Set(['node_modules', '.git', '.sf', 'dist', '.next'])
+
+export async function listProjects(options: ListOptions): Promise<ProjectListing> {
+  const skipped: ProjectListing['skipped'] = []
+  const projects: Project[] = []
+  const seen = new Set<string>()
+  const root = await fs.realpath(options.workspacesDir)
+  const workspaceReal = await fs.realpath(options.workspaceDir)
+  const depth = options.nestedDepth ?? 3
+
+  const add = async (shown: string, real: string, via: DiscoveredVia) => {
+    if (seen.has(real)) return
+    const marks = await markers(real)
+    if (!marks.git && !marks.sf) return
+    seen.add(real)
+    projects.push({
+      name: path.basename(shown),
+      path: shown,
+      kind: marks.git ? 'git' : 'sf',
+      via,
+      sf: marks.sf,
+      current: real === workspaceReal,
+    })
+  }
+
+  // Resolve a path and keep it only when it stays under the root.
+  const inside = async (shown: string): Promise<string | null> => {
+    try {
+      const real = await fs.realpath(shown)
+      if (!isInside(root, real)) {
+        skipped.push({ path: shown, reason: `leads outside SF_WORKSPACES_DIR (to ${real})` })
+        return null
+      }
+      return real
+    } catch (error) {
+      skipped.push({ path: shown, reason: describe(error) })
+      return null
+    }
+  }
+
+  const nested = async (shown: string, real: string, left: number): Promise<void> => {
+    if (left === 0) return
+    for (const child of await subdirectories(shown, skipped)) {
+      const childShown = path.join(shown, child)
+      const childReal = await inside(childShown)
+      if (childReal === null) continue
+      if ((await markers(childReal)).sf) await add(childShown, childReal, 'nested')
+      await nested(childShown, childReal, left - 1)
+    }
+  }
+
+  await add(options.workspacesDir, root, 'root')
+  for (const entry of await subdirectories(options.workspacesDir, skipped)) {
+    const shown = path.join(options.workspacesDir, entry)
+    const real = await inside(shown)
+    if (real === null) continue
+    await add(shown, real, 'entry')
+    await nested(shown, real, depth)
+  }
+
+  const ws = await markers(workspaceReal)
+  return {
+    workspace: { path: options.workspaceDir, name: path.basename(options.workspaceDir), git: ws.git, sf: ws.sf },
+    workspacesDir: options.workspacesDir,
+    projects: projects.sort((a, b) => a.path.localeCompare(b.path)),
+    skipped,
+  }
+}
+
+/** Names of the folders (and links to folders) in `dir` worth looking into. */
+async function subdirectories(dir: string, skipped: ProjectListing['skipped']): Promise<string[]> {
+  let entries: import('node:fs').Dirent[]
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true })
+  } catch (error) {
+    skipped.push({ path: dir, reason: describe(error) })
+    return []
+  }
+  return entries
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !ignoredDirs.has(e.name))
+    .map((e) => e.name)
+    .sort()
+}
+
+async function markers(dir: string): Promise<{ git: boolean; sf: boolean }> {
+  const [git, sf] = await Promise.all([exists(path.join(dir, '.git')), isDir(path.join(dir, '.sf'))])
+  return { git, sf }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  )
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'EACCES' || code === 'EPERM') return 'unreadable (permission denied)'
+  if (code === 'ENOENT') return 'missing (a dangling link?)'
+  return `unreadable (${code ?? (error as Error).message})`
+}

@@ -1,0 +1,32 @@
+// Writing dist/sf-release-manifest.json: the link between the staged web host, the git revision it
+// was built from and, once built, the image that carries it.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { releaseManifestSchema, type ReleaseManifest } from './manifest.ts'
+import { distPaths } from './paths.ts'
+import { currentWebHost } from './web-host.ts'
+
+export interface ImageRef {
+  tag: string | null
+  digest: string | null
+}
+
+export async function writeReleaseManifest(options: { root: string; image: ImageRef }): Promise<ReleaseManifest> {
+  const dist = distPaths(options.root)
+  const host = await currentWebHost(dist.webStandalone, { verifyDigest: true })
+  const pkg = JSON.parse(await fs.readFile(path.join(options.root, 'package.json'), 'utf8')) as { name: string; version: string }
+  const manifest = releaseManifestSchema.parse({
+    schemaVersion: 1,
+    name: pkg.name,
+    version: pkg.version,
+    git: host.git,
+    builtAt: host.builtAt,
+    node: process.version,
+    webHost: { buildId: host.buildId, digest: host.digest },
+    image: options.image,
+  })
+  const temp = `${dist.manifest}.tmp-${process.pid}`
+  await fs.writeFile(temp, JSON.stringify(manifest, null, 2) + '\n')
+  await fs.rename(temp, dist.manifest)
+  return manifest
+}

@@ -1,0 +1,72 @@
+// Start-up and cooperative shutdown of the web host. Next is started with NEXT_MANUAL_SIG_HANDLE so
+// it leaves SIGTERM/SIGINT to us: readiness turns 503 at once, in-flight requests and registered work
+// finish, and the process exits 0 as soon as they have, or non-zero at SF_RPC_SHUTDOWN_GRACE_MS.
+import diagnostics from 'node:diagnostics_channel'
+import fs from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { processDrain } from '../../lib/drain.ts'
+import { markStarted, registerReadinessHook } from '../../lib/readiness.ts'
+import { serverContext } from './context.ts'
+import { log } from './log.ts'
+
+export function startLifecycle(): void {
+  const context = serverContext()
+  const drain = processDrain()
+  trackHttpRequests()
+  registerReadinessHook('workspace', () => fs.accessSync(context.config.SF_WEB_PROJECT_CWD, fs.constants.R_OK))
+
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1
+    if (signals > 1) {
+      if (signal === 'SIGINT') {
+        log(`second SIGINT: exiting now with ${JSON.stringify(drain.snapshot().active)} still running`)
+        process.exit(130)
+      }
+      log(`${signal} again: already draining`)
+      return
+    }
+    shutdown(signal, context.config.SF_RPC_SHUTDOWN_GRACE_MS)
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
+  const m = context.manifest
+  log(
+    m
+      ? `serving ${m.name} ${m.version} commit ${m.git.commit.slice(0, 12)}${m.git.dirty ? ' (dirty)' : ''} build ${m.webHost.buildId}`
+      : `serving without a release manifest: ${context.manifestProblem}`,
+  )
+  const t = context.adminToken
+  log(t.token === null ? `admin endpoints disabled: ${t.reason}` : `admin token from ${t.source === 'file' ? t.file : t.source}`)
+  markStarted()
+}
+
+function shutdown(signal: string, graceMs: number): void {
+  const drain = processDrain()
+  const started = Date.now()
+  drain.requestShutdown(signal)
+  log(`${signal}: draining (readiness 503), ${drain.snapshot().total} unit(s) of work running, cap ${graceMs} ms`)
+  // Not unref'd: the cap must fire even if nothing else keeps the process alive.
+  const cap = setTimeout(() => {
+    log(`drain cap of ${graceMs} ms reached; still running: ${JSON.stringify(drain.snapshot().active)}; exiting 1`)
+    process.exit(1)
+  }, graceMs)
+  void drain.whenIdle().then(() => {
+    clearTimeout(cap)
+    log(`drained in ${Date.now() - started} ms; exiting 0`)
+    process.exit(0)
+  })
+}
+
+/** Count every HTTP request from arrival until its response closes (finished or aborted). */
+function trackHttpRequests(): void {
+  const drain = processDrain()
+  diagnostics.subscribe('http.server.request.start', (message) => {
+    const { response } = message as { request: IncomingMessage; response: ServerResponse }
+    const done = drain.begin('http requests')
+    response.once('close', done)
+    // Ask keep-alive clients to reconnect, so they move on to the next server.
+    if (drain.snapshot().phase === 'draining') response.setHeader('Connection', 'close')
+  })
+}
