@@ -52,8 +52,8 @@ interface Variable {
   description: string
   /** The default as documentation shows it. */
   defaultText: string
-  /** The default value, from the context and the values resolved before it. */
-  default?: (ctx: Required<EnvContext>, resolved: Env) => string
+  /** The default value, from the context and the values resolved before it; undefined when one it needs was bad. */
+  default?: (ctx: Required<EnvContext>, resolved: Env) => string | undefined
 }
 
 /** In resolution order: a default may read the values above it. */
@@ -74,7 +74,7 @@ export const sfVariables = {
     schema: existingDir,
     description: 'The parent folder of repos the server may list and switch to; nothing outside it is listed.',
     defaultText: 'the parent of SF_WORKSPACE_DIR',
-    default: (_ctx, resolved) => path.dirname(resolved.SF_WORKSPACE_DIR ?? ''),
+    default: (_ctx, resolved) => resolved.SF_WORKSPACE_DIR && path.dirname(resolved.SF_WORKSPACE_DIR),
   },
   SF_WEB_HOST: {
     schema: bindHost,
@@ -92,7 +92,7 @@ export const sfVariables = {
     schema: existingDir,
     description: 'The workspace as the web host sees it (set by the loader).',
     defaultText: 'SF_WORKSPACE_DIR',
-    default: (_ctx, resolved) => resolved.SF_WORKSPACE_DIR ?? '',
+    default: (_ctx, resolved) => resolved.SF_WORKSPACE_DIR,
   },
   SF_RELEASE_MANIFEST: {
     schema: absolutePath,
@@ -130,29 +130,51 @@ export const sfVariables = {
 export type SfVariable = keyof typeof sfVariables
 export type SfConfig = { [K in SfVariable]: z.output<(typeof sfVariables)[K]['schema']> }
 
+export interface ConfigProblem {
+  variable: string
+  value: string
+  /** The value was the default, not given. */
+  defaulted: boolean
+  message: string
+}
+
+/** `SF_WEB_PORT="70000": must be ...`, or `--port "70000" (SF_WEB_PORT): ...` when a flag gave it. */
+export function formatProblem(p: ConfigProblem, labels: Partial<Record<string, string>> = {}): string {
+  const value = JSON.stringify(p.value)
+  const label = labels[p.variable]
+  const source = p.defaulted ? ` (default: ${sfVariables[p.variable as SfVariable]?.defaultText})` : ''
+  return `${label ? `${label} ${value} (${p.variable})` : `${p.variable}=${value}`}${source}: ${p.message}`
+}
+
 /**
- * Resolve and validate every SF_* variable. Throws one ConfigError naming every bad variable,
- * the value given and what is allowed.
+ * Resolve and validate every SF_* variable. Throws one ConfigError naming every bad variable, the
+ * value given and what is allowed; `labels` names the flags some variables came from.
  */
-export function readConfig(env: Env, ctx: EnvContext): SfConfig {
+export function readConfig(env: Env, ctx: EnvContext, labels: Partial<Record<SfVariable, string>> = {}): SfConfig {
   const full = { home: ctx.home ?? env.HOME ?? os.homedir(), checkout: ctx.checkout }
   const resolved: Env = {}
   const config: Record<string, unknown> = {}
-  const problems: string[] = []
+  const problems: ConfigProblem[] = []
+  let dependentSkipped = false
   for (const [name, variable] of Object.entries(sfVariables) as [string, Variable][]) {
     const given = env[name]
-    const raw = given === undefined || given === '' ? (variable.default?.(full, resolved) ?? '') : given
+    const defaulted = given === undefined || given === ''
+    const raw = defaulted ? (variable.default ? variable.default(full, resolved) : '') : given
+    if (raw === undefined) {
+      dependentSkipped = true // its default needs a variable already reported as bad
+      continue
+    }
     const result = variable.schema.safeParse(raw)
     if (result.success) {
       config[name] = result.data
       resolved[name] = result.data === undefined ? undefined : String(result.data)
     } else {
-      const source = given === undefined || given === '' ? `(default ${variable.defaultText})` : ''
-      problems.push(`${name}=${JSON.stringify(raw)}${source ? ' ' + source : ''}: ${result.error.issues[0]?.message}`)
+      problems.push({ variable: name, value: raw, defaulted, message: result.error.issues[0]?.message ?? 'is invalid' })
     }
   }
-  if (problems.length > 0) {
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems)
+  if (problems.length > 0 || dependentSkipped) {
+    const lines = problems.map((p) => formatProblem(p, labels))
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, lines)
   }
   return config as SfConfig
 }

@@ -30,6 +30,8 @@ export function startLifecycle(): void {
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  // The loader holds an IPC channel open; if the loader dies, drain as if told to stop.
+  if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'))
 
   const m = context.manifest
   log(

@@ -1,0 +1,130 @@
+// The loader: `node dist/loader.js server <workspace> --host H --port P` validates the configuration,
+// finds the staged web host and runs it as a child with SF_* set, forwarding signals and exiting with
+// the host's status.
+import { spawn } from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
+import { BuildError, ConfigError } from './errors.ts'
+import { readManifest } from './manifest.ts'
+import { currentWebHost } from './web-host.ts'
+
+export const loaderUsage = `usage: node dist/loader.js server <workspace> [--host H] [--port P]
+
+Starts the staged SF web host (dist/web/standalone/server.js) for <workspace>.
+
+  <workspace>   the repo the server controls (SF_WORKSPACE_DIR); relative paths are taken from the cwd
+  --host H      address to bind (SF_WEB_HOST, default 127.0.0.1)
+  --port P      port to listen on (SF_WEB_PORT, default 4000)
+  --help        show this help
+
+The host gets SF_RELEASE_MANIFEST, SF_WEB_PROJECT_CWD, SF_WEB_HOST and SF_WEB_PORT. SIGTERM or SIGINT
+drain it: /api/ready answers 503 at once, running work finishes, and it exits 0 when done, or 1 at
+SF_RPC_SHUTDOWN_GRACE_MS (default 600000). Other SF_* variables are read from the environment and
+the checkout's .env (see README.md).`
+
+/** The names a problem is reported under when it came from a flag. */
+const flagNames = { SF_WORKSPACE_DIR: '<workspace>', SF_WEB_HOST: '--host', SF_WEB_PORT: '--port' } as const
+
+export interface LoaderPlan {
+  config: SfConfig
+  serverJs: string
+  /** The environment the web host runs with. */
+  env: Env
+  warnings: string[]
+}
+
+/** Validate everything and work out what to run, changing nothing. Returns null for --help. */
+export async function planServer(argv: string[], env: Env, distDir: string): Promise<LoaderPlan | null> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' }, verbose: { type: 'boolean' } } })
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${loaderUsage}`)
+  }
+  if (parsed.values.help) return null
+  const [command, workspace, ...extra] = parsed.positionals
+  if (command !== 'server' || !workspace || extra.length > 0) {
+    throw new ConfigError(`expected: server <workspace>; got: ${parsed.positionals.join(' ') || '(nothing)'}\n\n${loaderUsage}`)
+  }
+
+  const checkout = path.dirname(distDir)
+  const given: Env = {
+    ...loadEnv(env, checkout),
+    SF_WORKSPACE_DIR: path.resolve(workspace),
+    ...(parsed.values.host !== undefined && { SF_WEB_HOST: parsed.values.host }),
+    ...(parsed.values.port !== undefined && { SF_WEB_PORT: parsed.values.port }),
+  }
+  // The web host sees the workspace under its own name; the loader sets it.
+  delete given.SF_WEB_PROJECT_CWD
+  const config = readConfig(given, { checkout }, flagNames)
+
+  const host = await currentWebHost(path.join(distDir, 'web', 'standalone'), { verifyDigest: false })
+  const warnings: string[] = []
+  const manifest = readManifest(config.SF_RELEASE_MANIFEST)
+  if (!manifest) {
+    warnings.push(`no release manifest at ${config.SF_RELEASE_MANIFEST}: /api/version will answer 503 (run npm run write-manifest)`)
+  } else if (manifest.webHost.buildId !== host.buildId) {
+    throw new BuildError(
+      `${config.SF_RELEASE_MANIFEST} describes web host build ${manifest.webHost.buildId}, but dist/web/standalone is build ${host.buildId}: run npm run write-manifest so /api/version tells the truth`,
+    )
+  }
+  await assertPortFree(config.SF_WEB_HOST, config.SF_WEB_PORT)
+
+  const hostEnv: Env = { ...given, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' }
+  for (const [name, value] of Object.entries(config)) if (value !== undefined) hostEnv[name] = String(value)
+  Object.assign(hostEnv, {
+    SF_WEB_PROJECT_CWD: config.SF_WORKSPACE_DIR,
+    // What Next's standalone server reads.
+    HOSTNAME: config.SF_WEB_HOST,
+    PORT: String(config.SF_WEB_PORT),
+    // Next must leave SIGTERM/SIGINT to the drain (web/server/lifecycle.ts).
+    NEXT_MANUAL_SIG_HANDLE: 'true',
+  })
+  return { config, serverJs: host.serverJs, env: hostEnv, warnings }
+}
+
+/** Run the web host until it exits; resolves with the exit code to pass on. */
+export function runServer(plan: LoaderPlan): Promise<number> {
+  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`)
+  process.stderr.write(`sf loader: starting ${plan.serverJs} on http://${plan.config.SF_WEB_HOST}:${plan.config.SF_WEB_PORT} for ${plan.config.SF_WORKSPACE_DIR}\n`)
+  // Its own process group, so a terminal's Ctrl-C reaches it once (through us), not twice; the IPC
+  // channel lets it drain and exit if the loader is killed.
+  const child = spawn(process.execPath, [plan.serverJs], {
+    cwd: path.dirname(plan.serverJs),
+    env: plan.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  })
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP']
+  const handlers = signals.map((s) => [s, forward(s)] as const)
+  for (const [s, h] of handlers) process.on(s, h)
+  return new Promise((resolve, reject) => {
+    child.on('error', (error) => reject(new BuildError(`could not start ${plan.serverJs}: ${error.message}`)))
+    child.on('exit', (code, signal) => {
+      for (const [s, h] of handlers) process.off(s, h)
+      resolve(code ?? 128 + (signal ? (osSignals[signal] ?? 0) : 0))
+    })
+  })
+}
+
+const osSignals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
+
+/** Refuse early, with the fix, when the address cannot be bound. */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is already in use: stop what holds it (ss -ltnp 'sport = :${port}') or pass --port`
+          : error.code === 'EADDRNOTAVAIL'
+            ? `${host} is not an address of this machine: pass --host with one of its addresses (127.0.0.1 for loopback)`
+            : `cannot listen on ${host}:${port} (${error.code}): ${error.message}`
+      reject(new ConfigError(why))
+    })
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()))
+  })
+}
