@@ -37,3 +37,8 @@ export class CommandError extends SfError {
 export class ProbeError extends SfError {
   override name = 'ProbeError'
 }
+
+/** No Docker Engine answers, or a docker build or run failed. */
+export class DockerError extends SfError {
+  override name = 'DockerError'
+}

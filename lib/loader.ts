@@ -88,7 +88,6 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
 /** Run the web host until it exits; resolves with the exit code to pass on. */
 export function runServer(plan: LoaderPlan): Promise<number> {
   for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`)
-  process.stderr.write(`sf loader: starting ${plan.serverJs} on http://${plan.config.SF_WEB_HOST}:${plan.config.SF_WEB_PORT} for ${plan.config.SF_WORKSPACE_DIR}\n`)
   // Its own process group, so a terminal's Ctrl-C reaches it once (through us), not twice; the IPC
   // channel lets it drain and exit if the loader is killed.
   const child = spawn(process.execPath, [plan.serverJs], {
@@ -97,6 +96,7 @@ export function runServer(plan: LoaderPlan): Promise<number> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   })
+  process.stderr.write(`sf loader: web host pid ${child.pid} from ${plan.serverJs} on http://${plan.config.SF_WEB_HOST}:${plan.config.SF_WEB_PORT} for ${plan.config.SF_WORKSPACE_DIR}\n`)
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP']
   const handlers = signals.map((s) => [s, forward(s)] as const)

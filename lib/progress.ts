@@ -11,6 +11,9 @@ export function formatPhase(elapsedMs: number, text: string): string {
   return `[${(elapsedMs / 1000).toFixed(1).padStart(6)}s] ${text}`
 }
 
+/** Notes line up with the phase names above them. */
+const noteIndent = ' '.repeat(formatPhase(0, '').length)
+
 export function createProgress(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Progress {
   const started = performance.now()
   const elapsed = () => performance.now() - started
@@ -24,7 +27,7 @@ export function createProgress(write: (line: string) => void = (l) => process.st
       }
     },
     note(line) {
-      write(`         ${line}`)
+      write(noteIndent + line)
     },
   }
 }

@@ -64,7 +64,7 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
     try {
       const real = await fs.realpath(shown)
       if (!isInside(root, real)) {
-        skipped.push({ path: shown, reason: `leads outside SF_WORKSPACES_DIR (to ${real})` })
+        skipped.push({ path: shown, reason: "leads outside SF_WORKSPACES_DIR" })
         return null
       }
       return real

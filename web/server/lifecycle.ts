@@ -16,7 +16,7 @@ export function startLifecycle(): void {
   registerReadinessHook('workspace', () => fs.accessSync(context.config.SF_WEB_PROJECT_CWD, fs.constants.R_OK))
 
   let signals = 0
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'loader gone') => {
     signals += 1
     if (signals > 1) {
       if (signal === 'SIGINT') {
@@ -31,7 +31,7 @@ export function startLifecycle(): void {
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   // The loader holds an IPC channel open; if the loader dies, drain as if told to stop.
-  if (process.connected) process.once('disconnect', () => onSignal('SIGTERM'))
+  if (process.connected) process.once('disconnect', () => onSignal('loader gone'))
 
   const m = context.manifest
   log(

@@ -1,0 +1,116 @@
+// The probe contract and admin auth, against the real loader and the staged web host.
+import { execFileSync } from 'node:child_process'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fetchAnswer } from '../../lib/probe.ts'
+import { distPaths, repoRoot } from '../../lib/paths.ts'
+import { workspacesFixture } from '../support/fixtures.ts'
+import { startServer, tempDir, type RunningServer } from '../support/server.ts'
+
+describe('a server started by the loader', () => {
+  const fixture = workspacesFixture()
+  let server: RunningServer
+  before(async () => {
+    server = await startServer({ workspace: fixture.alpha, env: { SF_WORKSPACES_DIR: fixture.root } })
+  })
+  after(() => {
+    server?.kill()
+    fixture.cleanup()
+  })
+
+  test('answers /api/healthz with 200', async () => {
+    const answer = await fetchAnswer(`${server.url}/api/healthz`)
+    assert.equal(answer.status, 200)
+    assert.deepEqual(answer.json, { status: 'ok' })
+  })
+
+  test('answers /api/ready with 200 and the hooks it ran', async () => {
+    const answer = await fetchAnswer(`${server.url}/api/ready`)
+    assert.equal(answer.status, 200, answer.body)
+    const body = answer.json as { ready: boolean; hooks: { name: string; ok: boolean }[] }
+    assert.equal(body.ready, true)
+    assert.ok(body.hooks.some((h) => h.name === 'workspace' && h.ok))
+  })
+
+  test('serves in /api/version the manifest on disk, which names the git HEAD', async () => {
+    const answer = await fetchAnswer(`${server.url}/api/version`)
+    assert.equal(answer.status, 200, answer.body)
+    const body = answer.json as { manifest: { git: { commit: string } }; startedAt: string; uptimeSeconds: number }
+    const onDisk = JSON.parse(fs.readFileSync(distPaths().manifest, 'utf8'))
+    assert.deepEqual(body.manifest, onDisk)
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim()
+    assert.equal(body.manifest.git.commit, head)
+    assert.ok(Date.parse(body.startedAt) <= Date.now())
+    assert.ok(body.uptimeSeconds >= 0)
+  })
+
+  test('lists the workspace and the repos under the workspaces dir, and nothing a link leads outside', async () => {
+    const answer = await fetchAnswer(`${server.url}/api/projects`)
+    assert.equal(answer.status, 200, answer.body)
+    const body = answer.json as { workspace: { path: string }; projects: { name: string; current: boolean }[]; skipped: { path: string }[] }
+    assert.equal(body.workspace.path, fixture.alpha)
+    assert.deepEqual(body.projects.map((p) => [p.name, p.current]), [['alpha', true], ['beta', false]])
+    assert.ok(body.skipped.some((s) => s.path.endsWith('escape')))
+    assert.ok(!answer.body.includes('secret-repo'), 'the escaping link target must not be named')
+  })
+
+  test('never shows the admin token in a probe', async () => {
+    const token = server.adminToken()
+    for (const probe of ['healthz', 'ready', 'version', 'projects']) {
+      const answer = await fetchAnswer(`${server.url}/api/${probe}`)
+      assert.ok(!answer.body.includes(token), `/api/${probe} leaks the admin token`)
+    }
+  })
+
+  test('made SF_HOME/admin-token readable by its owner only', () => {
+    const mode = fs.statSync(path.join(server.sfHome, 'admin-token')).mode & 0o777
+    assert.equal(mode, 0o600)
+  })
+
+  test('refuses /api/drain without the admin token (401), with a wrong one (401), and drains with it', async () => {
+    const none = await fetchAnswer(`${server.url}/api/drain`, { method: 'POST' })
+    assert.equal(none.status, 401)
+    const wrong = await fetchAnswer(`${server.url}/api/drain`, { method: 'POST', headers: { authorization: 'Bearer not-the-token-at-all' } })
+    assert.equal(wrong.status, 401)
+    assert.equal((await fetchAnswer(`${server.url}/api/ready`)).status, 200, 'a refused drain must not drain')
+
+    const ok = await fetchAnswer(`${server.url}/api/drain`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken()}` } })
+    assert.equal(ok.status, 202, ok.body)
+    const ready = await fetchAnswer(`${server.url}/api/ready`)
+    assert.equal(ready.status, 503)
+    assert.match(String((ready.json as { reason: string }).reason), /draining/)
+    assert.equal((await fetchAnswer(`${server.url}/api/healthz`)).status, 200, 'a drain on demand keeps the process up')
+  })
+})
+
+describe('a server with no admin token configured', () => {
+  test('answers admin endpoints with 403 and says how to set a token', async () => {
+    // SF_HOME below a regular file cannot be created, even by root.
+    const dir = tempDir('blocked')
+    fs.writeFileSync(path.join(dir, 'file'), '')
+    const server = await startServer({ env: { SF_HOME: path.join(dir, 'file', '.sf') } })
+    try {
+      const answer = await fetchAnswer(`${server.url}/api/drain`, { method: 'POST', headers: { authorization: 'Bearer anything-at-all-here' } })
+      assert.equal(answer.status, 403)
+      assert.match(String((answer.json as { error: string }).error), /SF_ADMIN_TOKEN/)
+      assert.equal((await fetchAnswer(`${server.url}/api/ready`)).status, 200)
+    } finally {
+      server.kill()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('uses SF_ADMIN_TOKEN when it is set', async () => {
+    const token = 'a-token-from-the-environment-0123'
+    const server = await startServer({ env: { SF_ADMIN_TOKEN: token } })
+    try {
+      const answer = await fetchAnswer(`${server.url}/api/drain`, { headers: { authorization: `Bearer ${token}` } })
+      assert.equal(answer.status, 200, answer.body)
+      assert.equal(fs.existsSync(path.join(server.sfHome, 'admin-token')), false)
+    } finally {
+      server.kill()
+    }
+  })
+})
