@@ -17,6 +17,7 @@ export function resolveAdminToken(options: { envToken?: string; sfHome: string }
   try {
     const existing = readToken(file)
     if (existing) return { token: existing, source: 'file', file }
+    if (existing === '') return { token: null, reason: `${file} is empty: delete it to have a token made at the next start, or write one (16+ characters) into it` }
     fs.mkdirSync(options.sfHome, { recursive: true, mode: 0o700 })
     fs.writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
     return { token: readToken(file) ?? '', source: 'file', file }
@@ -25,9 +26,10 @@ export function resolveAdminToken(options: { envToken?: string; sfHome: string }
   }
 }
 
+/** The token in `file`: null when there is no file, '' when it is empty. */
 function readToken(file: string): string | null {
   try {
-    return fs.readFileSync(file, 'utf8').trim() || null
+    return fs.readFileSync(file, 'utf8').trim()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw error

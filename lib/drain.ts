@@ -84,8 +84,8 @@ export function createDrain(now: () => Date = () => new Date()): Drain {
           resolve(s)
         }
         // Registered participants keep their own counts, so they are polled as well as notified.
+        // Not unref'd: whoever waits for the drain needs the process to live until it ends.
         const timer = setInterval(check, pollMs)
-        timer.unref()
         waiters.add(check)
         check()
       })

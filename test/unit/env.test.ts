@@ -1,0 +1,181 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { isBindHost, loadEnv, readConfig } from '../../lib/env.ts'
+import { ConfigError } from '../../lib/errors.ts'
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-env-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The ConfigError readConfig throws, or a failed assertion when it does not throw one. */
+function configError(run: () => unknown): ConfigError {
+  try {
+    run()
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`)
+    return error
+  }
+  assert.fail('expected a ConfigError, but nothing was thrown')
+}
+
+describe('readConfig', () => {
+  test('fills every variable from its default when the environment sets none', (t) => {
+    const checkout = path.join(tempDir(t), 'sf')
+    fs.mkdirSync(checkout)
+    const config = readConfig({}, { checkout, home: '/home/someone' })
+    assert.deepEqual(config, {
+      SF_HOME: '/home/someone/.sf',
+      SF_WORKSPACE_DIR: checkout,
+      SF_WORKSPACES_DIR: path.dirname(checkout),
+      SF_WEB_HOST: '127.0.0.1',
+      SF_WEB_PORT: 4000,
+      SF_WEB_PROJECT_CWD: checkout,
+      SF_RELEASE_MANIFEST: path.join(checkout, 'dist', 'sf-release-manifest.json'),
+      SF_RPC_SHUTDOWN_GRACE_MS: 600000,
+      SF_ADMIN_TOKEN: undefined,
+      SF_IMAGE_TAG: undefined,
+      SF_IMAGE_DIGEST: undefined,
+    })
+  })
+
+  test('takes given values over the defaults and converts numbers', (t) => {
+    const checkout = tempDir(t)
+    const workspace = path.join(checkout, 'ws')
+    fs.mkdirSync(workspace)
+    const config = readConfig(
+      { SF_WORKSPACE_DIR: workspace, SF_WEB_HOST: '::1', SF_WEB_PORT: '8080', SF_RPC_SHUTDOWN_GRACE_MS: '2500', SF_ADMIN_TOKEN: 'a'.repeat(32) },
+      { checkout, home: '/home/someone' },
+    )
+    assert.equal(config.SF_WORKSPACE_DIR, workspace)
+    assert.equal(config.SF_WORKSPACES_DIR, checkout)
+    assert.equal(config.SF_WEB_PROJECT_CWD, workspace)
+    assert.equal(config.SF_WEB_HOST, '::1')
+    assert.equal(config.SF_WEB_PORT, 8080)
+    assert.equal(config.SF_RPC_SHUTDOWN_GRACE_MS, 2500)
+    assert.equal(config.SF_ADMIN_TOKEN, 'a'.repeat(32))
+  })
+
+  test('reports every bad value at once, each with the variable, the value and what is allowed', (t) => {
+    const checkout = tempDir(t)
+    const error = configError(() =>
+      readConfig(
+        { SF_WEB_PORT: '70000', SF_WEB_HOST: '0.0.0.0.0', SF_RPC_SHUTDOWN_GRACE_MS: 'abc', SF_WORKSPACE_DIR: 'relative/dir' },
+        { checkout, home: '/home/someone' },
+      ),
+    )
+    assert.deepEqual(error.problems, [
+      'SF_WORKSPACE_DIR="relative/dir": must be an absolute path',
+      'SF_WEB_HOST="0.0.0.0.0": must be an IPv4 address (127.0.0.1), an IPv6 address (::1) or a host name (localhost)',
+      'SF_WEB_PORT="70000": must be a whole number from 1 to 65535',
+      'SF_RPC_SHUTDOWN_GRACE_MS="abc": must be a whole number of milliseconds from 1 to 86400000 (24 h)',
+    ])
+    for (const problem of error.problems) assert.ok(error.message.includes(problem), `message lacks: ${problem}`)
+  })
+
+  test('reports a workspace folder that does not exist', (t) => {
+    const missing = path.join(tempDir(t), 'gone')
+    const error = configError(() => readConfig({ SF_WORKSPACE_DIR: missing }, { checkout: '/', home: '/home/someone' }))
+    assert.deepEqual(error.problems, [`SF_WORKSPACE_DIR=${JSON.stringify(missing)}: must be an existing directory`])
+  })
+
+  test('says when a bad value was the default rather than given', (t) => {
+    const missingCheckout = path.join(tempDir(t), 'gone')
+    const error = configError(() => readConfig({}, { checkout: missingCheckout, home: '/home/someone' }))
+    assert.deepEqual(error.problems, [`SF_WORKSPACE_DIR=${JSON.stringify(missingCheckout)} (default: this checkout): must be an existing directory`])
+  })
+
+  test('names the flag a bad value came from when labels are given', (t) => {
+    const error = configError(() =>
+      readConfig({ SF_WEB_PORT: '70000', SF_WEB_HOST: 'bad host' }, { checkout: tempDir(t), home: '/home/someone' }, { SF_WEB_PORT: '--port' }),
+    )
+    assert.deepEqual(error.problems, [
+      'SF_WEB_HOST="bad host": must be an IPv4 address (127.0.0.1), an IPv6 address (::1) or a host name (localhost)',
+      '--port "70000" (SF_WEB_PORT): must be a whole number from 1 to 65535',
+    ])
+  })
+
+  test('does not report variables whose default depends on a bad one', () => {
+    const error = configError(() => readConfig({ SF_WORKSPACE_DIR: 'relative' }, { checkout: '/', home: '/home/someone' }))
+    assert.equal(error.problems.length, 1)
+    assert.match(error.problems[0]!, /^SF_WORKSPACE_DIR=/)
+    assert.doesNotMatch(error.message, /SF_WORKSPACES_DIR|SF_WEB_PROJECT_CWD/)
+  })
+
+  test('still reports a dependent variable that was given a bad value of its own', () => {
+    const error = configError(() =>
+      readConfig({ SF_WORKSPACE_DIR: 'relative', SF_WORKSPACES_DIR: 'also-relative' }, { checkout: '/', home: '/home/someone' }),
+    )
+    assert.deepEqual(error.problems, ['SF_WORKSPACE_DIR="relative": must be an absolute path', 'SF_WORKSPACES_DIR="also-relative": must be an absolute path'])
+  })
+
+  test('treats an empty value as unset', (t) => {
+    const checkout = tempDir(t)
+    const config = readConfig({ SF_WEB_PORT: '', SF_ADMIN_TOKEN: '' }, { checkout, home: '/home/someone' })
+    assert.equal(config.SF_WEB_PORT, 4000)
+    assert.equal(config.SF_ADMIN_TOKEN, undefined)
+  })
+})
+
+describe('isBindHost', () => {
+  const cases: [string, boolean][] = [
+    ['127.0.0.1', true],
+    ['0.0.0.0', true],
+    ['::1', true],
+    ['::', true],
+    ['fe80::1', true],
+    ['localhost', true],
+    ['example.com', true],
+    ['web-1.internal', true],
+    ['0.0.0.0.0', false],
+    ['999.1.1.1', false],
+    ['1.2.3', false],
+    ['host.123', false],
+    ['-leading-dash', false],
+    ['under_score', false],
+    ['has space', false],
+    ['', false],
+    [`${'a'.repeat(64)}.com`, false],
+  ]
+  for (const [host, expected] of cases) {
+    test(`${expected ? 'accepts' : 'rejects'} ${JSON.stringify(host)}`, () => {
+      assert.equal(isBindHost(host), expected)
+    })
+  }
+})
+
+describe('loadEnv', () => {
+  test('uses the values from the checkout .env file', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=5000\nSF_IMAGE_TAG="registry/sf:1.0.0"\n')
+    const env = loadEnv({ OTHER: 'x' }, checkout)
+    assert.equal(env.SF_WEB_PORT, '5000')
+    assert.equal(env.SF_IMAGE_TAG, 'registry/sf:1.0.0')
+    assert.equal(env.OTHER, 'x')
+  })
+
+  test('lets the environment win over the .env file', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=5000\nSF_WEB_HOST=localhost\n')
+    const env = loadEnv({ SF_WEB_PORT: '6000' }, checkout)
+    assert.equal(env.SF_WEB_PORT, '6000')
+    assert.equal(env.SF_WEB_HOST, 'localhost')
+  })
+
+  test('works without a .env file', (t) => {
+    const checkout = tempDir(t)
+    assert.deepEqual(loadEnv({ SF_WEB_PORT: '6000' }, checkout), { SF_WEB_PORT: '6000' })
+  })
+
+  test('does not change the environment object it is given', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=5000\n')
+    const given = { OTHER: 'x' }
+    loadEnv(given, checkout)
+    assert.deepEqual(given, { OTHER: 'x' })
+  })
+})

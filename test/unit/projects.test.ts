@@ -1,0 +1,139 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { listProjects, type ProjectListing } from '../../lib/projects.ts'
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-projects-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Create each folder (relative to `root`) with its parents. */
+function mkdirs(root: string, ...dirs: string[]): void {
+  for (const dir of dirs) fs.mkdirSync(path.join(root, dir), { recursive: true })
+}
+
+/** Project paths relative to the workspaces dir, '.' for the root itself. */
+function relativePaths(listing: ProjectListing, root: string): string[] {
+  return listing.projects.map((p) => path.relative(root, p.path) || '.')
+}
+
+describe('listProjects', () => {
+  test('finds the root, repo entries and nested SF projects, and nothing else', async (t) => {
+    const root = tempDir(t)
+    mkdirs(
+      root,
+      '.git', // the workspaces root is itself a repo
+      'alpha/.git',
+      'plain/notes',
+      'mono/packages/app/.sf', // a nested SF project two levels below its entry
+      'mono/packages/lib/src',
+      'sfonly/.sf',
+      'node_modules/pkg/.git',
+      'alpha/node_modules/dep/.sf',
+    )
+    const listing = await listProjects({ workspaceDir: path.join(root, 'alpha'), workspacesDir: root })
+
+    assert.deepEqual(listing.projects, [
+      { name: path.basename(root), path: root, kind: 'git', via: 'root', sf: false, current: false },
+      { name: 'alpha', path: path.join(root, 'alpha'), kind: 'git', via: 'entry', sf: false, current: true },
+      { name: 'app', path: path.join(root, 'mono/packages/app'), kind: 'sf', via: 'nested', sf: true, current: false },
+      { name: 'sfonly', path: path.join(root, 'sfonly'), kind: 'sf', via: 'entry', sf: true, current: false },
+    ])
+    assert.deepEqual(listing.skipped, [])
+    assert.deepEqual(listing.workspace, { path: path.join(root, 'alpha'), name: 'alpha', git: true, sf: false })
+    assert.equal(listing.workspacesDir, root)
+  })
+
+  test('marks a repo that also holds SF state as git with sf set', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, 'both/.git', 'both/.sf')
+    const listing = await listProjects({ workspaceDir: path.join(root, 'both'), workspacesDir: root })
+    assert.deepEqual(
+      listing.projects.map((p) => [p.name, p.kind, p.sf]),
+      [['both', 'git', true]],
+    )
+  })
+
+  test('looks for nested SF projects no deeper than nestedDepth', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, 'mono/packages/app/.sf', 'mono/tools/.sf')
+    const shallow = await listProjects({ workspaceDir: root, workspacesDir: root, nestedDepth: 1 })
+    assert.deepEqual(relativePaths(shallow, root), ['mono/tools'])
+    const deep = await listProjects({ workspaceDir: root, workspacesDir: root, nestedDepth: 2 })
+    assert.deepEqual(relativePaths(deep, root), ['mono/packages/app', 'mono/tools'])
+  })
+
+  test('skips a symlink that leads outside the root, with the reason, and never lists its target', async (t) => {
+    const root = tempDir(t)
+    const outside = fs.realpathSync(tempDir(t))
+    mkdirs(outside, 'secret/.git')
+    mkdirs(root, 'alpha/.git', 'mono')
+    fs.symlinkSync(path.join(outside, 'secret'), path.join(root, 'escape'))
+    fs.symlinkSync(outside, path.join(root, 'mono', 'deep-escape'))
+
+    const listing = await listProjects({ workspaceDir: path.join(root, 'alpha'), workspacesDir: root })
+
+    assert.deepEqual(relativePaths(listing, root), ['alpha'])
+    assert.deepEqual(
+      listing.skipped.map((s) => s.path),
+      [path.join(root, 'escape'), path.join(root, 'mono', 'deep-escape')],
+    )
+    for (const { reason } of listing.skipped) assert.match(reason, /^leads outside SF_WORKSPACES_DIR\b/)
+    assert.ok(!JSON.stringify(listing.projects).includes(outside), 'a project outside the root was listed')
+  })
+
+  test('lists a repo reached through a symlink inside the root once', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, 'alpha/.git')
+    fs.symlinkSync(path.join(root, 'alpha'), path.join(root, 'zz-alias'))
+    const listing = await listProjects({ workspaceDir: path.join(root, 'zz-alias'), workspacesDir: root })
+    assert.deepEqual(relativePaths(listing, root), ['alpha'])
+    assert.equal(listing.projects[0]?.current, true, 'the workspace given through the link is the same repo')
+    assert.deepEqual(listing.skipped, [])
+  })
+
+  test('reports a dangling symlink as skipped', async (t) => {
+    const root = tempDir(t)
+    fs.symlinkSync(path.join(root, 'gone'), path.join(root, 'dangling'))
+    const listing = await listProjects({ workspaceDir: root, workspacesDir: root })
+    assert.deepEqual(listing.projects, [])
+    assert.deepEqual(listing.skipped, [{ path: path.join(root, 'dangling'), reason: 'missing (a dangling link?)' }])
+  })
+
+  test('reports a folder it may not read and still lists the rest', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, 'ok/.git', 'locked/inner/.git', 'later/.sf')
+    fs.chmodSync(root, 0o755) // mkdtemp makes it 0700; the unprivileged child must reach into it
+    fs.chmodSync(path.join(root, 'locked'), 0o000)
+
+    // Root reads every folder whatever its mode, so the listing runs as nobody when we are root.
+    const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    const options = { workspaceDir: path.join(root, 'ok'), workspacesDir: root }
+    const script = `
+      const { listProjects } = await import(${JSON.stringify(new URL('../../lib/projects.ts', import.meta.url).href)})
+      process.stdout.write(JSON.stringify(await listProjects(${JSON.stringify(options)})))`
+    let child
+    try {
+      child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+        ...unprivileged,
+        cwd: root,
+        env: { TSX_DISABLE_CACHE: '1' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      })
+    } finally {
+      fs.chmodSync(path.join(root, 'locked'), 0o755)
+    }
+    assert.equal(child.status, 0, `the child failed: ${child.error?.message ?? child.stderr}`)
+    const listing = JSON.parse(child.stdout) as ProjectListing
+
+    assert.deepEqual(listing.skipped, [{ path: path.join(root, 'locked'), reason: 'unreadable (permission denied)' }])
+    assert.deepEqual(relativePaths(listing, root), ['later', 'ok'])
+    assert.equal(listing.projects.find((p) => p.name === 'ok')?.current, true)
+  })
+})
