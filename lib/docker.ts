@@ -1,7 +1,8 @@
 // Every docker call goes through here. Builders are pure and only return argument arrays (unit tests
 // compare them exactly); docker() is the one runner, over lib/run.ts, without a shell.
 import type { Env } from './env.ts'
-import { CommandError } from './errors.ts'
+import { CommandError, DockerError } from './errors.ts'
+import type { Progress } from './progress.ts'
 import { run, type RunResult } from './run.ts'
 
 export interface DockerOptions {
@@ -56,7 +57,9 @@ export async function engineAnswers(env: Env, timeoutMs = 5000): Promise<EngineA
   try {
     result = await docker(['version', '--format', '{{.Server.Version}}'], { env, allowFailure: true, timeoutMs })
   } catch (error) {
-    return { ok: false, reason: `no Docker Engine answers (${(error as Error).message}): ${howToGetAnEngine}` }
+    const message = (error as Error).message
+    const detail = /spawn timeout ENOENT/.test(message) ? 'coreutils `timeout`, which bounds the wait, is not on PATH' : message
+    return { ok: false, reason: `no Docker Engine answers (${detail}): ${howToGetAnEngine}` }
   }
   const version = result.stdout.trim()
   if (result.code === 0 && version) return { ok: true, version }
@@ -75,6 +78,28 @@ export async function engineAnswers(env: Env, timeoutMs = 5000): Promise<EngineA
  */
 export function needsBuildxPlugin(error: unknown): boolean {
   return error instanceof CommandError && /buildx component is missing/i.test(error.output)
+}
+
+/**
+ * Build an image, showing the builder's output as progress notes. BuildKit first; the classic builder
+ * only when this CLI lacks the buildx plugin BuildKit needs.
+ */
+export async function buildImage(spec: BuildSpec, env: Env, progress: Progress): Promise<void> {
+  const onLine = (line: string) => line.trim() && progress.note(line.trimEnd())
+  try {
+    await docker(buildArgs(spec), { env, onLine })
+    return
+  } catch (error) {
+    if (!needsBuildxPlugin(error)) throw buildFailed(spec.tag, error)
+  }
+  progress.note('this docker CLI does BuildKit only through the buildx plugin, which is missing: using the classic builder')
+  await docker(buildArgs(spec), { env, buildkit: false, onLine }).catch((error: unknown) => {
+    throw buildFailed(spec.tag, error)
+  })
+}
+
+function buildFailed(tag: string, error: unknown): DockerError {
+  return new DockerError(`docker build of ${tag} failed: ${(error as Error).message}`)
 }
 
 function firstLine(text: string): string {
@@ -177,4 +202,137 @@ function pairs(flag: string, values: Record<string, string>): string[] {
 
 function labelFilters(labels: Record<string, string>): string[] {
   return Object.entries(labels).flatMap(([key, value]) => ['--filter', `label=${key}=${value}`])
+}
+
+// ---- long-running containers ----
+
+export interface PortBinding {
+  /** Host address the port is published on. */
+  bind: string
+  hostPort: number
+  containerPort: number
+}
+
+/** A long-running container, defined once and rendered into `docker run` (and checked against compose). */
+export interface ContainerSpec {
+  name: string
+  image: string
+  command: readonly string[]
+  env: Record<string, string>
+  /** Bind mounts; `--mount` refuses a missing source instead of creating it as root. */
+  mounts: readonly Mount[]
+  ports: readonly PortBinding[]
+  groupAdd: readonly string[]
+  restart: 'no' | 'unless-stopped'
+  stopSignal: string
+  /** Seconds `docker stop` waits before SIGKILL. */
+  stopTimeout: number
+  labels: Record<string, string>
+}
+
+/** `docker run --detach` for a long-running container. */
+export function runDetachedArgs(spec: ContainerSpec): string[] {
+  return [
+    'run',
+    '--detach',
+    '--name',
+    spec.name,
+    '--restart',
+    spec.restart,
+    '--stop-signal',
+    spec.stopSignal,
+    '--stop-timeout',
+    String(spec.stopTimeout),
+    ...spec.groupAdd.flatMap((g) => ['--group-add', g]),
+    ...spec.ports.flatMap((p) => ['--publish', `${p.bind}:${p.hostPort}:${p.containerPort}`]),
+    ...pairs('--env', spec.env),
+    ...spec.mounts.flatMap((m) => ['--mount', `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`]),
+    ...pairs('--label', spec.labels),
+    spec.image,
+    ...spec.command,
+  ]
+}
+
+/** Drain: SIGTERM (the image's stop signal), then SIGKILL after `seconds`; returns as soon as it exits. */
+export function stopArgs(name: string, seconds: number): string[] {
+  return ['stop', '--time', String(seconds), name]
+}
+
+export function removeContainerArgs(name: string, options: { force?: boolean } = {}): string[] {
+  return ['rm', ...(options.force ? ['--force'] : []), name]
+}
+
+/** JSON of one container; exits non-zero when there is none by that name. */
+export function containerInspectArgs(name: string): string[] {
+  return ['container', 'inspect', name]
+}
+
+export function logsArgs(name: string, tail: number): string[] {
+  return ['logs', '--tail', String(tail), name]
+}
+
+export function execArgs(name: string, command: readonly string[]): string[] {
+  return ['exec', name, ...command]
+}
+
+/** Containers (any state) publishing `hostPort`, as `name<TAB>ports` lines. */
+export function containersPublishingArgs(hostPort: number): string[] {
+  return ['container', 'ls', '--all', '--filter', `publish=${hostPort}`, '--format', '{{.Names}}\t{{.Ports}}']
+}
+
+/** What `docker container inspect` says of a container that the scripts read. */
+export interface ContainerState {
+  id: string
+  name: string
+  image: string
+  running: boolean
+  exitCode: number
+  startedAt: string
+  health: string | null
+  labels: Record<string, string>
+  env: Record<string, string>
+  mounts: { source: string; target: string }[]
+  ports: PortBinding[]
+  groupAdd: string[]
+}
+
+/** The container named `name`, or null when there is none. A check: it never throws for absence. */
+export async function inspectContainer(name: string, env: Env): Promise<ContainerState | null> {
+  const result = await docker(containerInspectArgs(name), { env, allowFailure: true })
+  if (result.code !== 0) {
+    if (/no such (container|object)/i.test(result.stderr)) return null
+    throw new DockerError(`docker container inspect ${name} failed: ${firstLine(result.stderr)}`)
+  }
+  return parseContainerInspect(result.stdout)
+}
+
+export function parseContainerInspect(json: string): ContainerState {
+  const [c] = JSON.parse(json) as InspectJson[]
+  if (!c) throw new DockerError('docker container inspect printed no container')
+  const bindings = c.HostConfig.PortBindings ?? {}
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    image: c.Config.Image,
+    running: c.State.Running,
+    exitCode: c.State.ExitCode,
+    startedAt: c.State.StartedAt,
+    health: c.State.Health?.Status ?? null,
+    labels: c.Config.Labels ?? {},
+    env: Object.fromEntries((c.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination })),
+    ports: Object.entries(bindings).flatMap(([key, list]) =>
+      (list ?? []).map((b) => ({ bind: b.HostIp, hostPort: Number(b.HostPort), containerPort: Number(key.split('/')[0]) })),
+    ),
+    groupAdd: c.HostConfig.GroupAdd ?? [],
+  }
+}
+
+interface InspectJson {
+  Id: string
+  Name: string
+  Config: { Image: string; Labels?: Record<string, string>; Env?: string[] }
+  State: { Running: boolean; ExitCode: number; StartedAt: string; Health?: { Status: string } }
+  HostConfig: { PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null>; GroupAdd?: string[] | null }
+  Mounts?: { Source: string; Destination: string }[]
 }

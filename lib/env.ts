@@ -125,6 +125,81 @@ export const sfVariables = {
     description: 'The digest of that image when the deployer knows it; shown by /api/version.',
     defaultText: '(unset)',
   },
+  SF_VEGA_NAME: {
+    schema: z.string().refine((v) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(v), { error: 'must be a container name: letters, digits, _ . - (up to 63)' }),
+    description: 'Name of the one shared vega server container (the upgrade candidate is <name>-candidate).',
+    defaultText: 'sf-server-vega',
+    default: () => 'sf-server-vega',
+  },
+  SF_VEGA_BIND: {
+    schema: bindHost,
+    description: 'Host address the vega container publishes its port on; 0.0.0.0 only with SF_VEGA_ALLOW_PUBLIC=1.',
+    defaultText: '127.0.0.1',
+    default: () => '127.0.0.1',
+  },
+  SF_VEGA_PORT: {
+    schema: port,
+    description: 'Host port of the vega server (the candidate takes the next one up).',
+    defaultText: '4000',
+    default: () => '4000',
+  },
+  SF_VEGA_PROBE_HOST: {
+    schema: optional(bindHost),
+    description: 'Host the deploy scripts probe, when the bind address is not reachable from where they run.',
+    defaultText: 'SF_VEGA_BIND (127.0.0.1 for 0.0.0.0)',
+  },
+  SF_VEGA_DRAIN_STOP_TIME: {
+    schema: z
+      .string()
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 86_400, { error: 'must be a whole number of seconds from 1 to 86400' })
+      .transform(Number),
+    description: 'Seconds docker stop waits for the old server to drain before killing it (10 s over the 600 s grace).',
+    defaultText: '610',
+    default: () => '610',
+  },
+  SF_VEGA_ALLOW_PUBLIC: {
+    schema: z.enum(['', '0', '1'], { error: 'must be 1 (allow) or 0 (refuse)' }).transform((v) => v === '1'),
+    description: 'Set to 1 to allow binding 0.0.0.0, when a proxy or firewall owns access control.',
+    defaultText: '0',
+    default: () => '0',
+  },
+  SF_VEGA_IMAGE: {
+    schema: z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as sf-source-server:local' }),
+    description: 'Tag of the source-server runtime image docker:vega:up builds and runs.',
+    defaultText: 'sf-source-server:local',
+    default: () => 'sf-source-server:local',
+  },
+  SF_BASE_IMAGE: {
+    schema: optional(z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as node:24-bookworm-slim' })),
+    description: 'Base image for both Dockerfiles; unset: the official Node LTS slim image, or the local base when it cannot be pulled.',
+    defaultText: '(unset)',
+  },
+  SF_DOCKER_SOCKET: {
+    schema: absolutePath,
+    description: "The engine's socket, mounted into the vega container; its group id is added to the container.",
+    defaultText: '/var/run/docker.sock',
+    default: () => '/var/run/docker.sock',
+  },
+  SF_SOURCE_HOST_ROOT: {
+    schema: optional(absolutePath),
+    description: 'Inside a vega container: the host path of the checkout at /opt/sf (set by docker:vega:up).',
+    defaultText: '(unset)',
+  },
+  SF_WORKSPACE_HOST_DIR: {
+    schema: optional(absolutePath),
+    description: 'Inside a vega container: the host path of /workspace (set by docker:vega:up).',
+    defaultText: '(unset)',
+  },
+  SF_WORKSPACES_HOST_DIR: {
+    schema: optional(absolutePath),
+    description: 'Inside a vega container: the host path of /workspaces (set by docker:vega:up).',
+    defaultText: '(unset)',
+  },
+  SF_HOME_HOST_DIR: {
+    schema: optional(absolutePath),
+    description: 'Inside a vega container: the host path of SF_HOME (set by docker:vega:up).',
+    defaultText: '(unset)',
+  },
 } satisfies Record<string, Variable>
 
 export type SfVariable = keyof typeof sfVariables
