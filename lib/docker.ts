@@ -286,6 +286,8 @@ export interface ContainerState {
   name: string
   image: string
   running: boolean
+  /** Times the restart policy restarted it: more than 0 means it crashed. */
+  restartCount: number
   exitCode: number
   startedAt: string
   health: string | null
@@ -315,6 +317,7 @@ export function parseContainerInspect(json: string): ContainerState {
     name: c.Name.replace(/^\//, ''),
     image: c.Config.Image,
     running: c.State.Running,
+    restartCount: c.RestartCount ?? 0,
     exitCode: c.State.ExitCode,
     startedAt: c.State.StartedAt,
     health: c.State.Health?.Status ?? null,
@@ -330,6 +333,7 @@ export function parseContainerInspect(json: string): ContainerState {
 
 interface InspectJson {
   Id: string
+  RestartCount?: number
   Name: string
   Config: { Image: string; Labels?: Record<string, string>; Env?: string[] }
   State: { Running: boolean; ExitCode: number; StartedAt: string; Health?: { Status: string } }

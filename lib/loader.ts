@@ -72,10 +72,21 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
   }
   await assertPortFree(config.SF_WEB_HOST, config.SF_WEB_PORT)
 
-  const hostEnv: Env = { ...given, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' }
-  for (const [name, value] of Object.entries(config)) if (value !== undefined) hostEnv[name] = String(value)
-  Object.assign(hostEnv, {
+  const hostEnv: Env = {
+    ...given,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    // Resolved here, so the host reads exactly what was checked.
+    SF_HOME: config.SF_HOME,
+    SF_WORKSPACE_DIR: config.SF_WORKSPACE_DIR,
+    SF_WORKSPACES_DIR: config.SF_WORKSPACES_DIR,
+    SF_RPC_SHUTDOWN_GRACE_MS: String(config.SF_RPC_SHUTDOWN_GRACE_MS),
+    SF_RELEASE_MANIFEST: config.SF_RELEASE_MANIFEST,
     SF_WEB_PROJECT_CWD: config.SF_WORKSPACE_DIR,
+    SF_WEB_HOST: config.SF_WEB_HOST,
+    SF_WEB_PORT: String(config.SF_WEB_PORT),
+  }
+  Object.assign(hostEnv, {
     // What Next's standalone server reads.
     HOSTNAME: config.SF_WEB_HOST,
     PORT: String(config.SF_WEB_PORT),

@@ -42,6 +42,8 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
   const seen = new Set<string>()
   const root = await fs.realpath(options.workspacesDir)
   const workspaceReal = await fs.realpath(options.workspaceDir)
+  // In a container the workspace is also mounted under the workspaces dir: same folder, other path.
+  const workspaceId = await fileId(workspaceReal)
   const depth = options.nestedDepth ?? 3
 
   const add = async (shown: string, real: string, via: DiscoveredVia) => {
@@ -55,7 +57,7 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
       kind: marks.git ? 'git' : 'sf',
       via,
       sf: marks.sf,
-      current: real === workspaceReal,
+      current: real === workspaceReal || (await fileId(real)) === workspaceId,
     })
   }
 
@@ -121,6 +123,11 @@ async function subdirectories(dir: string, skipped: ProjectListing['skipped']): 
 async function markers(dir: string): Promise<{ git: boolean; sf: boolean }> {
   const [git, sf] = await Promise.all([exists(path.join(dir, '.git')), isDir(path.join(dir, '.sf'))])
   return { git, sf }
+}
+
+async function fileId(p: string): Promise<string> {
+  const s = await fs.stat(p)
+  return `${s.dev}:${s.ino}`
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -1,0 +1,74 @@
+// Preflight for the vega container: every check runs before anything is changed, and all problems
+// are reported at once. Checks return problems and never throw; the caller throws one error.
+import fs from 'node:fs'
+import net from 'node:net'
+import { containersPublishingArgs, docker, engineAnswers, inspectContainer, type ContainerState } from './docker.ts'
+import type { Env, SfConfig } from './env.ts'
+import { ConfigError, DockerError } from './errors.ts'
+
+const anyAddress = new Set(['0.0.0.0', '::', '[::]'])
+
+/** The named rules that look at several variables together. */
+export const vegaRules: ((c: SfConfig) => string | null)[] = [
+  function publicBindNeedsConsent(c) {
+    if (!anyAddress.has(c.SF_VEGA_BIND) || c.SF_VEGA_ALLOW_PUBLIC) return null
+    return `SF_VEGA_BIND=${JSON.stringify(c.SF_VEGA_BIND)}: binds every interface. Do not bind public 0.0.0.0 unless a proxy/firewall owns access control; set SF_VEGA_BIND to a private address (the Tailscale address on vega), or SF_VEGA_ALLOW_PUBLIC=1 when a proxy or firewall does own it`
+  },
+  function stopTimeCoversDrain(c) {
+    if (c.SF_VEGA_DRAIN_STOP_TIME * 1000 > c.SF_RPC_SHUTDOWN_GRACE_MS) return null
+    return `SF_VEGA_DRAIN_STOP_TIME=${c.SF_VEGA_DRAIN_STOP_TIME}: docker stop would kill the server before its drain cap SF_RPC_SHUTDOWN_GRACE_MS=${c.SF_RPC_SHUTDOWN_GRACE_MS} ms; make it at least ${Math.ceil(c.SF_RPC_SHUTDOWN_GRACE_MS / 1000) + 10}`
+  },
+]
+
+export interface Preflight {
+  dockerGid: number
+  /** The container already running under the name, which the run replaces. */
+  existing: ContainerState | null
+  /** The address the scripts probe. */
+  probeHost: string
+}
+
+export async function preflightVega(config: SfConfig, env: Env, port = config.SF_VEGA_PORT, name = config.SF_VEGA_NAME): Promise<Preflight> {
+  const problems = vegaRules.map((rule) => rule(config)).filter((p): p is string => p !== null)
+  if (fs.existsSync(config.SF_HOME) && !fs.statSync(config.SF_HOME).isDirectory()) {
+    problems.push(`SF_HOME=${JSON.stringify(config.SF_HOME)}: exists and is not a directory; point SF_HOME at a directory`)
+  }
+  let dockerGid = -1
+  try {
+    const socket = fs.statSync(config.SF_DOCKER_SOCKET)
+    if (!socket.isSocket()) problems.push(`SF_DOCKER_SOCKET=${JSON.stringify(config.SF_DOCKER_SOCKET)}: is not a socket; point it at the engine's socket`)
+    dockerGid = socket.gid
+  } catch {
+    problems.push(`SF_DOCKER_SOCKET=${JSON.stringify(config.SF_DOCKER_SOCKET)}: no such socket; start dockerd or set SF_DOCKER_SOCKET to the engine's socket`)
+  }
+  if (problems.length) throw new ConfigError(`cannot start the vega server:\n  ${problems.join('\n  ')}`, problems)
+
+  const engine = await engineAnswers(env)
+  if (!engine.ok) throw new DockerError(engine.reason)
+
+  const existing = await inspectContainer(name, env)
+  if (existing && existing.labels['sf.role'] !== 'vega') {
+    throw new ConfigError(`a container named ${name} exists that docker:vega:up did not make (no sf.role=vega label): remove it (docker rm -f ${name}) or set SF_VEGA_NAME`)
+  }
+  const ours = existing?.ports.some((p) => p.hostPort === port && p.bind === config.SF_VEGA_BIND) ?? false
+  if (!(ours && existing?.running)) {
+    const taken = await portProblem(config.SF_VEGA_BIND, port, env)
+    if (taken) throw new ConfigError(taken)
+  }
+  const probeHost = config.SF_VEGA_PROBE_HOST ?? (anyAddress.has(config.SF_VEGA_BIND) ? '127.0.0.1' : config.SF_VEGA_BIND)
+  return { dockerGid, existing, probeHost }
+}
+
+/** Why `bind:port` cannot be published, naming who holds it, or null when it is free. */
+async function portProblem(bind: string, port: number, env: Env): Promise<string | null> {
+  const code = await new Promise<string | null>((resolve) => {
+    const server = net.createServer()
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))
+    server.listen({ host: bind.replace(/^\[|\]$/g, ''), port, exclusive: true }, () => server.close(() => resolve(null)))
+  })
+  if (code === null) return null
+  if (code === 'EADDRNOTAVAIL') return `SF_VEGA_BIND=${JSON.stringify(bind)}: not an address of this host; use one of its addresses (127.0.0.1, or the Tailscale address)`
+  const holders = (await docker(containersPublishingArgs(port), { env, allowFailure: true })).stdout.trim()
+  const who = holders ? `container ${holders.split('\n')[0]!.split('\t')[0]}` : 'another process'
+  return `port ${port} on ${bind} is taken by ${who}: stop it, or set SF_VEGA_PORT to a free port`
+}

@@ -1,0 +1,91 @@
+// The vega profile: one shared SF web server container, run from this checkout. Defined once here and
+// rendered into `docker run` arguments; test/unit/vega.test.ts proves docker-compose.vega.yaml says
+// the same thing.
+import type { ContainerSpec } from './docker.ts'
+
+/** Where things are inside the container. */
+export const inContainer = {
+  checkout: '/opt/sf',
+  workspace: '/workspace',
+  workspaces: '/workspaces',
+  sfHome: '/root/.sf',
+  port: 4000,
+} as const
+
+/** Host-side facts the container is made from; every path absolute and existing. */
+export interface VegaInputs {
+  name: string
+  image: string
+  /** The SF checkout on the host. */
+  checkout: string
+  workspaceDir: string
+  workspacesDir: string
+  sfHome: string
+  bind: string
+  port: number
+  dockerSocket: string
+  dockerGid: number
+  graceMs: number
+  stopTimeout: number
+  /** Identify the build the container serves (labels only). */
+  buildId: string
+  commit: string
+}
+
+export function vegaContainer(v: VegaInputs): ContainerSpec {
+  return {
+    name: v.name,
+    image: v.image,
+    command: ['node', `${inContainer.checkout}/dist/loader.js`, 'server', inContainer.workspace, '--host', '0.0.0.0', '--port', String(inContainer.port)],
+    env: {
+      SF_WORKSPACE_DIR: inContainer.workspace,
+      SF_WORKSPACES_DIR: inContainer.workspaces,
+      SF_HOME: inContainer.sfHome,
+      SF_RPC_SHUTDOWN_GRACE_MS: String(v.graceMs),
+      // The real host paths behind the mounts, for the in-container upgrader's own docker run.
+      SF_SOURCE_HOST_ROOT: v.checkout,
+      SF_WORKSPACE_HOST_DIR: v.workspaceDir,
+      SF_WORKSPACES_HOST_DIR: v.workspacesDir,
+      SF_HOME_HOST_DIR: v.sfHome,
+      SF_VEGA_NAME: v.name,
+    },
+    mounts: [
+      { source: v.checkout, target: inContainer.checkout },
+      { source: v.workspaceDir, target: inContainer.workspace },
+      { source: v.workspacesDir, target: inContainer.workspaces },
+      // Also at its real path, so a repo path from the host means the same thing inside.
+      { source: v.workspacesDir, target: v.workspacesDir },
+      { source: v.sfHome, target: inContainer.sfHome },
+      { source: v.dockerSocket, target: '/var/run/docker.sock' },
+    ],
+    ports: [{ bind: v.bind, hostPort: v.port, containerPort: inContainer.port }],
+    groupAdd: [String(v.dockerGid)],
+    restart: 'unless-stopped',
+    stopSignal: 'SIGTERM',
+    stopTimeout: v.stopTimeout,
+    labels: { 'sf.role': 'vega', 'sf.vega.name': v.name, 'sf.build-id': v.buildId, 'sf.commit': v.commit },
+  }
+}
+
+/**
+ * The variables docker-compose.vega.yaml reads, for these inputs. The compose path passes them to
+ * `docker compose`; the test interpolates the file with them.
+ */
+export function composeEnv(v: VegaInputs): Record<string, string> {
+  return {
+    SF_VEGA_NAME: v.name,
+    SF_VEGA_IMAGE: v.image,
+    SF_VEGA_BIND: v.bind,
+    SF_VEGA_PORT: String(v.port),
+    SF_VEGA_DRAIN_STOP_TIME: String(v.stopTimeout),
+    SF_RPC_SHUTDOWN_GRACE_MS: String(v.graceMs),
+    SF_SOURCE_HOST_ROOT: v.checkout,
+    SF_WORKSPACE_HOST_DIR: v.workspaceDir,
+    SF_WORKSPACES_HOST_DIR: v.workspacesDir,
+    SF_HOME_HOST_DIR: v.sfHome,
+    SF_DOCKER_SOCKET: v.dockerSocket,
+    SF_DOCKER_GID: String(v.dockerGid),
+    SF_BUILD_ID: v.buildId,
+    SF_COMMIT: v.commit,
+  }
+}

@@ -1,0 +1,59 @@
+// What container tests share: the engine gate, per-run names, the local base, logs on failure, cleanup.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { defaultBaseTag, buildBaseImage } from '../../lib/base-image.ts'
+import { imageExists } from '../../lib/base-choice.ts'
+import { docker, engineAnswers, logsArgs, removeContainerArgs, removeImagesArgs, type EngineAnswer } from '../../lib/docker.ts'
+import { createProgress } from '../../lib/progress.ts'
+
+export const runId = randomBytes(4).toString('hex')
+
+/**
+ * The engine, or null after registering a test that fails (CI) or a loud skip (elsewhere): a suite
+ * that needs an engine runs only when this returns one.
+ */
+export async function requireEngine(what: string): Promise<EngineAnswer & { ok: true } | null> {
+  const engine = await engineAnswers(process.env)
+  if (engine.ok) return engine
+  if (process.env.CI) {
+    test(`a Docker Engine answers for ${what} (CI is set, so container tests may not skip)`, () => assert.fail(engine.reason))
+  } else {
+    process.stderr.write(`\n${'!'.repeat(78)}\n!! SKIPPING ${what}: ${engine.reason}\n${'!'.repeat(78)}\n\n`)
+    test(what, { skip: engine.reason }, () => {})
+  }
+  return null
+}
+
+/** The local base image the tests build on, so nothing tries to pull. Built once if missing, and kept. */
+export async function localBase(): Promise<string> {
+  const tag = defaultBaseTag()
+  if (!(await imageExists(tag, process.env))) await buildBaseImage({ tag, env: process.env, progress: createProgress() })
+  return tag
+}
+
+/** Run `body`; when it fails, print the last log lines of each container first. */
+export async function withLogs(containers: string[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body()
+  } catch (error) {
+    for (const name of containers) {
+      const logs = await docker(logsArgs(name, 60), { env: process.env, allowFailure: true })
+      process.stderr.write(`\n--- last log lines of ${name} ---\n${logs.stdout}${logs.stderr}\n`)
+    }
+    throw error
+  }
+}
+
+export async function removeContainers(names: string[]): Promise<void> {
+  for (const name of names) await docker(removeContainerArgs(name, { force: true }), { env: process.env, allowFailure: true })
+}
+
+export async function removeImages(tags: string[]): Promise<void> {
+  await docker(removeImagesArgs(tags), { env: process.env, allowFailure: true })
+}
+
+export async function containerNames(filter: string): Promise<string[]> {
+  const out = await docker(['container', 'ls', '--all', '--filter', filter, '--format', '{{.Names}}'], { env: process.env })
+  return out.stdout.split('\n').filter(Boolean)
+}
