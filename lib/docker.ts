@@ -80,17 +80,23 @@ export function needsBuildxPlugin(error: unknown): boolean {
   return error instanceof CommandError && /buildx component is missing/i.test(error.output)
 }
 
+/** Set once BuildKit was found to need the missing buildx plugin, so later builds go straight on. */
+let classicOnly = false
+
 /**
  * Build an image, showing the builder's output as progress notes. BuildKit first; the classic builder
  * only when this CLI lacks the buildx plugin BuildKit needs.
  */
 export async function buildImage(spec: BuildSpec, env: Env, progress: Progress): Promise<void> {
   const onLine = (line: string) => line.trim() && progress.note(line.trimEnd())
-  try {
-    await docker(buildArgs(spec), { env, onLine })
-    return
-  } catch (error) {
-    if (!needsBuildxPlugin(error)) throw buildFailed(spec.tag, error)
+  if (!classicOnly) {
+    try {
+      await docker(buildArgs(spec), { env, onLine })
+      return
+    } catch (error) {
+      if (!needsBuildxPlugin(error)) throw buildFailed(spec.tag, error)
+    }
+    classicOnly = true
   }
   progress.note('this docker CLI does BuildKit only through the buildx plugin, which is missing: using the classic builder')
   await docker(buildArgs(spec), { env, buildkit: false, onLine }).catch((error: unknown) => {

@@ -94,11 +94,19 @@ export const sfVariables = {
     defaultText: 'SF_WORKSPACE_DIR',
     default: (_ctx, resolved) => resolved.SF_WORKSPACE_DIR,
   },
+  SF_WEB_BUILD_ID: {
+    schema: optional(z.string().refine((v) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v), { error: 'must be a build id as under dist/web/builds/' })),
+    description: 'Pin the loader to the staged build dist/web/builds/<id> and its manifest dist/releases/<id>.json (containers set it, so a later build never changes what they serve).',
+    defaultText: '(unset: the build dist/web/standalone points at)',
+  },
   SF_RELEASE_MANIFEST: {
     schema: absolutePath,
     description: 'The release manifest /api/version serves (set by the loader).',
-    defaultText: 'dist/sf-release-manifest.json',
-    default: (ctx) => path.join(ctx.checkout, 'dist', 'sf-release-manifest.json'),
+    defaultText: 'dist/sf-release-manifest.json, or dist/releases/$SF_WEB_BUILD_ID.json',
+    default: (ctx, resolved) =>
+      resolved.SF_WEB_BUILD_ID
+        ? path.join(ctx.checkout, 'dist', 'releases', `${resolved.SF_WEB_BUILD_ID}.json`)
+        : path.join(ctx.checkout, 'dist', 'sf-release-manifest.json'),
   },
   SF_RPC_SHUTDOWN_GRACE_MS: {
     schema: milliseconds,

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
 import { BuildError, ConfigError } from './errors.ts'
 import { readManifest } from './manifest.ts'
+import { distPaths } from './paths.ts'
 import { currentWebHost } from './web-host.ts'
 
 export const loaderUsage = `usage: node dist/loader.js server <workspace> [--host H] [--port P]
@@ -60,14 +61,15 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
   delete given.SF_WEB_PROJECT_CWD
   const config = readConfig(given, { checkout }, flagNames)
 
-  const host = await currentWebHost(path.join(distDir, 'web', 'standalone'), { verifyDigest: false })
+  const pinned = config.SF_WEB_BUILD_ID
+  const host = await currentWebHost(pinned ? path.join(distPaths(checkout).webBuilds, pinned, 'web') : distPaths(checkout).webStandalone, { verifyDigest: false })
   const warnings: string[] = []
   const manifest = readManifest(config.SF_RELEASE_MANIFEST)
   if (!manifest) {
     warnings.push(`no release manifest at ${config.SF_RELEASE_MANIFEST}: /api/version will answer 503 (run npm run write-manifest)`)
   } else if (manifest.webHost.buildId !== host.buildId) {
     throw new BuildError(
-      `${config.SF_RELEASE_MANIFEST} describes web host build ${manifest.webHost.buildId}, but dist/web/standalone is build ${host.buildId}: run npm run write-manifest so /api/version tells the truth`,
+      `${config.SF_RELEASE_MANIFEST} describes web host build ${manifest.webHost.buildId}, but the build to serve is ${host.buildId}: run npm run write-manifest so /api/version tells the truth`,
     )
   }
   await assertPortFree(config.SF_WEB_HOST, config.SF_WEB_PORT)
@@ -82,6 +84,7 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
     SF_WORKSPACES_DIR: config.SF_WORKSPACES_DIR,
     SF_RPC_SHUTDOWN_GRACE_MS: String(config.SF_RPC_SHUTDOWN_GRACE_MS),
     SF_RELEASE_MANIFEST: config.SF_RELEASE_MANIFEST,
+    SF_WEB_BUILD_ID: host.buildId,
     SF_WEB_PROJECT_CWD: config.SF_WORKSPACE_DIR,
     SF_WEB_HOST: config.SF_WEB_HOST,
     SF_WEB_PORT: String(config.SF_WEB_PORT),

@@ -11,6 +11,8 @@ export function distPaths(root: string = repoRoot) {
     dist,
     loader: path.join(dist, 'loader.js'),
     manifest: path.join(dist, 'sf-release-manifest.json'),
+    /** One manifest per build, dist/releases/<buildId>.json, for containers pinned to a build. */
+    releases: path.join(dist, 'releases'),
     /** Every staged web host build, one immutable folder each. */
     webBuilds: path.join(dist, 'web', 'builds'),
     /** A symlink to the current build's server folder: `standalone/server.js` is what runs. */

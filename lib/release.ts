@@ -25,8 +25,11 @@ export async function writeReleaseManifest(options: { root: string; image: Image
     webHost: { buildId: host.buildId, digest: host.digest },
     image: options.image,
   })
-  const temp = `${dist.manifest}.tmp-${process.pid}`
-  await fs.writeFile(temp, JSON.stringify(manifest, null, 2) + '\n')
-  await fs.rename(temp, dist.manifest)
+  await fs.mkdir(dist.releases, { recursive: true })
+  for (const file of [path.join(dist.releases, `${manifest.webHost.buildId}.json`), dist.manifest]) {
+    const temp = `${file}.tmp-${process.pid}`
+    await fs.writeFile(temp, JSON.stringify(manifest, null, 2) + '\n')
+    await fs.rename(temp, file)
+  }
   return manifest
 }

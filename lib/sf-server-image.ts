@@ -59,7 +59,7 @@ export async function buildSfServerImage(options: SfServerImageOptions): Promise
   try {
     done = progress.phase('assemble the build context')
     await assembleContext(root, host, context)
-    done(context)
+    done(`dist/ with the one staged build ${host.buildId}`)
 
     done = progress.phase(`docker build ${tag}`)
     const spec = sfServerBuildSpec({ context, tag, base: base.image, manifest, labels: options.labels })

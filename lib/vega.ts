@@ -48,6 +48,8 @@ export function vegaContainer(v: VegaInputs): ContainerSpec {
       SF_WORKSPACES_HOST_DIR: v.workspacesDir,
       SF_HOME_HOST_DIR: v.sfHome,
       SF_VEGA_NAME: v.name,
+      // Pinned: a later build in the mounted checkout never changes what this container serves.
+      SF_WEB_BUILD_ID: v.buildId,
     },
     mounts: [
       { source: v.checkout, target: inContainer.checkout },

@@ -35,12 +35,32 @@ describe('readConfig', () => {
       SF_WEB_HOST: '127.0.0.1',
       SF_WEB_PORT: 4000,
       SF_WEB_PROJECT_CWD: checkout,
+      SF_WEB_BUILD_ID: undefined,
       SF_RELEASE_MANIFEST: path.join(checkout, 'dist', 'sf-release-manifest.json'),
       SF_RPC_SHUTDOWN_GRACE_MS: 600000,
       SF_ADMIN_TOKEN: undefined,
       SF_IMAGE_TAG: undefined,
       SF_IMAGE_DIGEST: undefined,
+      SF_VEGA_NAME: 'sf-server-vega',
+      SF_VEGA_BIND: '127.0.0.1',
+      SF_VEGA_PORT: 4000,
+      SF_VEGA_PROBE_HOST: undefined,
+      SF_VEGA_DRAIN_STOP_TIME: 610,
+      SF_VEGA_ALLOW_PUBLIC: false,
+      SF_VEGA_IMAGE: 'sf-source-server:local',
+      SF_BASE_IMAGE: undefined,
+      SF_DOCKER_SOCKET: '/var/run/docker.sock',
+      SF_SOURCE_HOST_ROOT: undefined,
+      SF_WORKSPACE_HOST_DIR: undefined,
+      SF_WORKSPACES_HOST_DIR: undefined,
+      SF_HOME_HOST_DIR: undefined,
     })
+  })
+
+  test('reads the manifest of a pinned build from dist/releases', (t) => {
+    const checkout = tempDir(t)
+    const config = readConfig({ SF_WEB_BUILD_ID: 'b1' }, { checkout, home: '/home/someone' })
+    assert.equal(config.SF_RELEASE_MANIFEST, path.join(checkout, 'dist', 'releases', 'b1.json'))
   })
 
   test('takes given values over the defaults and converts numbers', (t) => {

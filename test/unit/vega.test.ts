@@ -36,6 +36,7 @@ describe('the vega container', () => {
       '--env', 'SF_RPC_SHUTDOWN_GRACE_MS=600000', '--env', 'SF_SOURCE_HOST_ROOT=/home/mhugo/code/sf',
       '--env', 'SF_WORKSPACE_HOST_DIR=/home/mhugo/code/other-repo', '--env', 'SF_WORKSPACES_HOST_DIR=/home/mhugo/code',
       '--env', 'SF_HOME_HOST_DIR=/home/mhugo/.sf', '--env', 'SF_VEGA_NAME=sf-server-vega',
+      '--env', 'SF_WEB_BUILD_ID=20261127T101500Z-0123456789ab-beef',
       '--mount', 'type=bind,source=/home/mhugo/code/sf,target=/opt/sf',
       '--mount', 'type=bind,source=/home/mhugo/code/other-repo,target=/workspace',
       '--mount', 'type=bind,source=/home/mhugo/code,target=/workspaces',
