@@ -277,6 +277,14 @@ export function logsArgs(name: string, tail: number): string[] {
   return ['logs', '--tail', String(tail), name]
 }
 
+export function renameArgs(from: string, to: string): string[] {
+  return ['rename', from, to]
+}
+
+export function startArgs(name: string): string[] {
+  return ['start', name]
+}
+
 export function execArgs(name: string, command: readonly string[]): string[] {
   return ['exec', name, ...command]
 }
@@ -290,7 +298,10 @@ export function containersPublishingArgs(hostPort: number): string[] {
 export interface ContainerState {
   id: string
   name: string
+  /** The image as the container was created from (a tag or an id). */
   image: string
+  /** The id of that image. */
+  imageId: string
   running: boolean
   /** Times the restart policy restarted it: more than 0 means it crashed. */
   restartCount: number
@@ -322,6 +333,7 @@ export function parseContainerInspect(json: string): ContainerState {
     id: c.Id,
     name: c.Name.replace(/^\//, ''),
     image: c.Config.Image,
+    imageId: c.Image,
     running: c.State.Running,
     restartCount: c.RestartCount ?? 0,
     exitCode: c.State.ExitCode,
@@ -339,6 +351,7 @@ export function parseContainerInspect(json: string): ContainerState {
 
 interface InspectJson {
   Id: string
+  Image: string
   RestartCount?: number
   Name: string
   Config: { Image: string; Labels?: Record<string, string>; Env?: string[] }

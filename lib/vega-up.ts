@@ -17,6 +17,8 @@ import { writeReleaseManifest } from './release.ts'
 import { composeEnv, vegaContainer, type VegaInputs } from './vega.ts'
 import { preflightVega, type Preflight } from './vega-preflight.ts'
 import { buildWebHost } from './web-host.ts'
+import { acquireLock, lockFile } from './upgrade/lock.ts'
+import { recordServing } from './upgrade/releases.ts'
 
 export interface VegaContext {
   root: string
@@ -38,31 +40,52 @@ export function vegaContext(root: string, env: Env, progress: Progress): VegaCon
 
 export async function vegaUp(ctx: VegaContext): Promise<Serving> {
   const preflight = await checked(ctx)
-  let done = ctx.progress.phase('bundle dist/loader.js')
-  await buildCore(ctx.root)
-  done()
-  await buildWebHost({ root: ctx.root, env: ctx.env, progress: ctx.progress })
-  done = ctx.progress.phase('write dist/sf-release-manifest.json')
-  await writeReleaseManifest({ root: ctx.root, image: { tag: null, digest: null } })
-  done()
-  if (!(await composeAnswers(ctx.env))) {
-    ctx.progress.note('the Docker Compose plugin does not answer: running the same container with docker run')
-    return runVegaSourceServer(ctx, preflight)
-  }
-  const inputs = vegaInputs(ctx, preflight)
-  await buildRuntimeImage(ctx)
-  const file = path.join(ctx.root, 'docker-compose.vega.yaml')
-  await replace(ctx, preflight, () => docker(['compose', '--file', file, 'up', '--detach', '--no-build'], { env: { ...ctx.env, ...composeEnv(inputs) } }))
-  return waitServing(ctx, inputs, preflight.probeHost)
+  return locked(ctx, 'npm run docker:vega:up', async () => {
+    let done = ctx.progress.phase('bundle dist/loader.js')
+    await buildCore(ctx.root)
+    done()
+    await buildWebHost({ root: ctx.root, env: ctx.env, progress: ctx.progress })
+    done = ctx.progress.phase('write dist/sf-release-manifest.json')
+    await writeReleaseManifest({ root: ctx.root, image: { tag: null, digest: null } })
+    done()
+    if (!(await composeAnswers(ctx.env))) {
+      ctx.progress.note('the Docker Compose plugin does not answer: running the same container with docker run')
+      return runContainer(ctx, preflight)
+    }
+    const inputs = vegaInputs(ctx, preflight)
+    await buildRuntimeImage(ctx)
+    const file = path.join(ctx.root, 'docker-compose.vega.yaml')
+    await replace(ctx, preflight, () => docker(['compose', '--file', file, 'up', '--detach', '--no-build'], { env: { ...ctx.env, ...composeEnv(inputs) } }))
+    return waitServing(ctx, inputs, preflight.probeHost)
+  })
 }
 
 /** scripts/run-vega-source-server.ts: build the runtime image and run the container for the staged build. */
-export async function runVegaSourceServer(ctx: VegaContext, preflight?: Preflight): Promise<Serving> {
-  const ok = preflight ?? (await checked(ctx))
-  const inputs = vegaInputs(ctx, ok)
+export async function runVegaSourceServer(ctx: VegaContext): Promise<Serving> {
+  const preflight = await checked(ctx)
+  return locked(ctx, 'npm run docker:vega:run', () => runContainer(ctx, preflight))
+}
+
+async function runContainer(ctx: VegaContext, preflight: Preflight): Promise<Serving> {
+  const inputs = vegaInputs(ctx, preflight)
   await buildRuntimeImage(ctx)
-  await replace(ctx, ok, () => docker(runDetachedArgs(vegaContainer(inputs)), { env: ctx.env }))
-  return waitServing(ctx, inputs, ok.probeHost)
+  await replace(ctx, preflight, () => docker(runDetachedArgs(vegaContainer(inputs)), { env: ctx.env }))
+  return waitServing(ctx, inputs, preflight.probeHost)
+}
+
+/** Under the upgrade lock (no two changes to one container at once); records what now serves. */
+async function locked(ctx: VegaContext, command: string, body: () => Promise<Serving>): Promise<Serving> {
+  const { config, env } = ctx
+  const lock = await acquireLock(lockFile(config.SF_HOME, config.SF_VEGA_NAME), { command, waitMs: 0 })
+  try {
+    const serving = await body()
+    const state = await inspectContainer(config.SF_VEGA_NAME, env)
+    const m = serving.manifest
+    if (state) await recordServing(config.SF_HOME, config.SF_VEGA_NAME, { buildId: m.webHost.buildId, commit: m.git.commit, dirty: m.git.dirty, imageId: state.imageId, at: state.startedAt })
+    return serving
+  } finally {
+    await lock.release()
+  }
 }
 
 async function checked(ctx: VegaContext): Promise<Preflight> {

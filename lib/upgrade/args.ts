@@ -1,0 +1,39 @@
+// The flags of docker:vega:upgrade, :rollback and :status.
+import { parseArgs } from 'node:util'
+import { ConfigError } from '../errors.ts'
+
+export interface UpgradeArgs {
+  json: boolean
+  dryRun: boolean
+  lockWaitMs: number
+  probeDeadlineMs: number
+}
+
+export const upgradeUsage = `flags:
+  --json               stream the progress events as JSON lines on stdout
+  --dry-run            print the plan with its docker commands and change nothing (upgrade only)
+  --lock-wait <s>      wait up to <s> seconds for another upgrade to finish (default 0: refuse)
+  --probe-timeout <s>  how long the candidate and the new prod get to pass their probes (default 90)`
+
+export function parseUpgradeArgs(argv: string[]): UpgradeArgs {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, verbose: { type: 'boolean' } },
+    }))
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${upgradeUsage}`)
+  }
+  const seconds = (flag: string, raw: string | undefined, fallback: number, min: number) => {
+    if (raw === undefined) return fallback * 1000
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > 86_400) throw new ConfigError(`--${flag} ${JSON.stringify(raw)}: must be a whole number of seconds from ${min} to 86400`)
+    return Number(raw) * 1000
+  }
+  return {
+    json: values.json ?? false,
+    dryRun: values['dry-run'] ?? false,
+    lockWaitMs: seconds('lock-wait', values['lock-wait'], 0, 0),
+    probeDeadlineMs: seconds('probe-timeout', values['probe-timeout'], 90, 1),
+  }
+}

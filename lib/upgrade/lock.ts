@@ -1,0 +1,123 @@
+// One upgrade at a time per host and container name: a lock file under SF_HOME that names its holder.
+// A lock whose holder died (same host, pid gone or reused) is recovered; a live one is refused, or
+// waited for with --lock-wait.
+import fs from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { z } from 'zod'
+import { SfError } from '../errors.ts'
+
+export class LockError extends SfError {
+  override name = 'LockError'
+}
+
+const holderSchema = z.object({
+  pid: z.number().int(),
+  /** Start time of the pid in clock ticks since boot, so a reused pid is not mistaken for the holder. */
+  pidStart: z.string().nullable(),
+  host: z.string(),
+  user: z.string(),
+  since: z.string(),
+  command: z.string(),
+})
+export type LockHolder = z.infer<typeof holderSchema>
+
+export interface Lock {
+  file: string
+  /** Set when a dead holder's lock was taken over. */
+  recovered: LockHolder | null
+  release(): Promise<void>
+}
+
+/** One lock per container name, shared by up, run, upgrade and rollback. */
+export function lockFile(sfHome: string, name: string): string {
+  return path.join(sfHome, 'vega', name, 'lock.json')
+}
+
+export function thisProcess(command: string): LockHolder {
+  return { pid: process.pid, pidStart: pidStart(process.pid), host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), command }
+}
+
+export async function acquireLock(file: string, options: { command: string; waitMs: number; onWait?: (holder: LockHolder) => void }): Promise<Lock> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
+  const me = thisProcess(options.command)
+  const started = Date.now()
+  let recovered: LockHolder | null = null
+  let told = false
+  for (;;) {
+    if (await tryCreate(file, me)) {
+      return {
+        file,
+        recovered,
+        release: async () => {
+          const now = await readHolder(file)
+          if (now?.pid === me.pid && now.host === me.host) await fs.rm(file, { force: true })
+        },
+      }
+    }
+    const holder = await readHolder(file)
+    if (holder === null || !holderAlive(holder)) {
+      // Move it aside first: of two processes recovering at once, only one wins the rename.
+      const aside = `${file}.stale-${process.pid}`
+      if (await fs.rename(file, aside).then(() => true, () => false)) {
+        await fs.rm(aside, { force: true })
+        recovered = holder ?? { pid: 0, pidStart: null, host: '?', user: '?', since: '?', command: 'unreadable lock file' }
+      }
+      continue
+    }
+    if (Date.now() - started >= options.waitMs) {
+      throw new LockError(
+        `another upgrade holds ${file}: pid ${holder.pid} (${holder.user}@${holder.host}, ${holder.command}) since ${holder.since}; wait for it to finish, or pass --lock-wait <seconds>`,
+      )
+    }
+    if (!told) options.onWait?.(holder)
+    told = true
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/** The lock's holder, or null when the file is gone or unreadable. */
+export async function readHolder(file: string): Promise<LockHolder | null> {
+  try {
+    return holderSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')))
+  } catch {
+    return null
+  }
+}
+
+/** Write the whole record to a temp file, then link it into place: the lock never exists half-written. */
+async function tryCreate(file: string, me: LockHolder): Promise<boolean> {
+  const temp = `${file}.new-${process.pid}`
+  await fs.writeFile(temp, JSON.stringify(me) + '\n', { mode: 0o600 })
+  try {
+    await fs.link(temp, file)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    await fs.rm(temp, { force: true })
+  }
+}
+
+/** A holder on another host (another pid namespace) cannot be checked, so it counts as alive. */
+export function holderAlive(holder: LockHolder): boolean {
+  if (holder.host !== os.hostname()) return true
+  try {
+    process.kill(holder.pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+  }
+  return holder.pidStart === null || pidStart(holder.pid) === holder.pidStart
+}
+
+function pidStart(pid: number): string | null {
+  try {
+    // Field 22 of /proc/<pid>/stat, counted after the parenthesised command name.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}

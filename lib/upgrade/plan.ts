@@ -1,0 +1,61 @@
+// The upgrade as a list of steps with the docker commands each runs: what --dry-run prints. Pure.
+import { buildArgs, removeContainerArgs, renameArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../docker.ts'
+import { asideName, candidateName } from './prod.ts'
+
+export interface PlanStep {
+  step: string
+  what: string
+  commands: string[][]
+}
+
+export interface PlanInputs {
+  prod: ContainerSpec
+  candidate: ContainerSpec
+  lockFile: string
+  runtimeImage: string
+  dockerfile: string
+  prodUrl: string
+  candidateUrl: string
+}
+
+export function upgradePlan(p: PlanInputs): PlanStep[] {
+  const probes = (url: string) => `${url}/api/healthz, /api/ready, /api/version (must be the new commit and build), /api/projects`
+  return [
+    { step: 'lock', what: `take ${p.lockFile}, or refuse while another upgrade holds it`, commands: [] },
+    { step: 'converge', what: `remove a leftover ${p.candidate.name}; restore ${asideName(p.prod.name)} if a killed run left it`, commands: [] },
+    { step: 'build', what: 'bundle dist/loader.js, next build into a new dist/web/builds/<new build>, write the manifest', commands: [] },
+    {
+      step: 'image',
+      what: `build the runtime image ${p.runtimeImage}`,
+      commands: [buildArgs({ dockerfile: p.dockerfile, context: '<empty folder>', tag: p.runtimeImage, buildArgs: { BASE_IMAGE: '<base image>' }, labels: { 'sf.role': 'runtime' } })],
+    },
+    { step: 'candidate', what: `start ${p.candidate.name}`, commands: [runDetachedArgs(p.candidate)] },
+    { step: 'probe candidate', what: probes(p.candidateUrl), commands: [] },
+    {
+      step: 'drain prod',
+      what: `stop ${p.prod.name}, waiting up to ${p.prod.stopTimeout}s for its drain; keep it aside for rollback`,
+      commands: [stopArgs(p.prod.name, p.prod.stopTimeout), renameArgs(p.prod.name, asideName(p.prod.name))],
+    },
+    { step: 'prod', what: `start the new ${p.prod.name}`, commands: [runDetachedArgs(p.prod)] },
+    { step: 'probe prod', what: `${probes(p.prodUrl)}; on failure restart the old ${p.prod.name}`, commands: [] },
+    {
+      step: 'clean up',
+      what: 'remove the old prod and the candidate',
+      commands: [removeContainerArgs(asideName(p.prod.name), { force: true }), removeContainerArgs(candidateName(p.prod.name), { force: true })],
+    },
+  ]
+}
+
+export function formatPlan(steps: PlanStep[]): string {
+  const lines = ['upgrade plan (dry run: nothing was changed)']
+  steps.forEach((s, i) => {
+    lines.push(`${String(i + 1).padStart(2)}. ${s.step}: ${s.what}`)
+    for (const command of s.commands) lines.push(`      docker ${command.map(quote).join(' ')}`)
+  })
+  return lines.join('\n')
+}
+
+/** Shell-quoted for reading and pasting; nothing here runs through a shell. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}

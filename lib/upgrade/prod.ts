@@ -1,0 +1,124 @@
+// Replacing the prod container, and putting things right after a run that was killed. The old prod is
+// drained, then kept aside as <name>-previous until the new one passes its probes, so that a failed
+// new prod is rolled back by restarting exactly the old container.
+import { docker, inspectContainer, logsArgs, removeContainerArgs, renameArgs, runDetachedArgs, startArgs, stopArgs, type ContainerSpec } from '../docker.ts'
+import type { Env } from '../env.ts'
+import { SfError } from '../errors.ts'
+import type { Progress } from '../progress.ts'
+import { probeServer, type Expected } from './probes.ts'
+
+export class RollbackError extends SfError {
+  override name = 'RollbackError'
+}
+
+export const asideName = (name: string) => `${name}-previous`
+export const candidateName = (name: string) => `${name}-candidate`
+
+export interface SwapOptions {
+  env: Env
+  progress: Progress
+  spec: ContainerSpec
+  expected: Expected
+  probeUrl: string
+  stopTimeout: number
+  probeDeadlineMs: number
+}
+
+export type SwapOutcome = { swapped: true } | { swapped: false; error: string; rollback: string }
+
+/** Drain prod, start `spec` as prod and probe it; on failure restore the old prod. */
+export async function swapProd(o: SwapOptions): Promise<SwapOutcome> {
+  const { env, progress, spec } = o
+  const old = await inspectContainer(spec.name, env)
+  if (old) {
+    if (old.running) {
+      const done = progress.phase(`drain ${spec.name} (docker stop --time ${o.stopTimeout})`)
+      const stopped = await docker(stopArgs(spec.name, o.stopTimeout), { env, allowFailure: true })
+      const after = await inspectContainer(spec.name, env)
+      done(after ? `exit code ${after.exitCode}` : 'gone')
+      if (stopped.code !== 0) {
+        progress.note(`docker stop failed (${stopped.stderr.trim()}): removing ${spec.name} by force`)
+        await docker(removeContainerArgs(spec.name, { force: true }), { env })
+      }
+    }
+    if (await inspectContainer(spec.name, env)) await docker(renameArgs(spec.name, asideName(spec.name)), { env })
+  }
+  let done = progress.phase(`start ${spec.name}`)
+  const started = await docker(runDetachedArgs(spec), { env, allowFailure: true })
+  done()
+  let error = started.code === 0 ? null : `docker run failed: ${started.stderr.trim()}`
+  if (!error) {
+    done = progress.phase(`probe ${spec.name}`)
+    try {
+      await probeServer(o.probeUrl, o.expected, { deadlineMs: o.probeDeadlineMs, container: spec.name, env })
+      done()
+    } catch (e) {
+      error = (e as Error).message
+    }
+  }
+  if (!error) {
+    if (old) {
+      done = progress.phase(`remove the old ${spec.name}`)
+      await docker(removeContainerArgs(asideName(spec.name), { force: true }), { env, allowFailure: true })
+      done()
+    }
+    return { swapped: true }
+  }
+  progress.note(`new ${spec.name} failed: ${error}`)
+  await showLogs(spec.name, env, progress)
+  return { swapped: false, error, rollback: await restoreAside(spec.name, o) }
+}
+
+/** Put the container kept aside back as prod and probe it. */
+async function restoreAside(name: string, o: SwapOptions): Promise<string> {
+  const { env, progress } = o
+  const done = progress.phase(`roll back ${name}`)
+  await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
+  const aside = await inspectContainer(asideName(name), env)
+  if (!aside) {
+    done('nothing to roll back to')
+    return 'no previous container to restore'
+  }
+  await docker(renameArgs(asideName(name), name), { env })
+  await docker(startArgs(name), { env })
+  try {
+    await probeServer(o.probeUrl, null, { deadlineMs: o.probeDeadlineMs, container: name, env })
+  } catch (e) {
+    throw new RollbackError(`rollback failed: the old ${name} was restarted but does not pass its probes (${(e as Error).message}); see docker logs ${name}`)
+  }
+  done(`old ${name} serves again`)
+  return `restarted the old ${name}, which serves again`
+}
+
+/** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. */
+export async function converge(name: string, env: Env, progress: Progress, probeUrl: string): Promise<string[]> {
+  const notes: string[] = []
+  const candidate = await inspectContainer(candidateName(name), env)
+  if (candidate) {
+    await docker(removeContainerArgs(candidate.name, { force: true }), { env })
+    notes.push(`removed the leftover ${candidate.name}`)
+  }
+  const prod = await inspectContainer(name, env)
+  const aside = await inspectContainer(asideName(name), env)
+  if (aside && prod?.running) {
+    await docker(removeContainerArgs(aside.name, { force: true }), { env })
+    notes.push(`removed the leftover ${aside.name}`)
+  } else if (aside) {
+    if (prod) await docker(removeContainerArgs(name, { force: true }), { env })
+    await docker(renameArgs(aside.name, name), { env })
+    await docker(startArgs(name), { env })
+    notes.push(`restored ${name} from ${aside.name}, which a killed run had set aside`)
+  } else if (prod && !prod.running) {
+    await docker(startArgs(name), { env })
+    notes.push(`restarted ${name}, which a killed run had stopped`)
+  }
+  if (notes.some((n) => n.startsWith('rest'))) await probeServer(probeUrl, null, { deadlineMs: 60_000, container: name, env })
+  for (const note of notes) progress.note(note)
+  return notes
+}
+
+export async function showLogs(name: string, env: Env, progress: Progress, lines = 30): Promise<void> {
+  const logs = await docker(logsArgs(name, lines), { env, allowFailure: true })
+  progress.note(`last log lines of ${name}:`)
+  for (const line of (logs.stdout + logs.stderr).trimEnd().split('\n')) progress.note(`  ${line}`)
+}

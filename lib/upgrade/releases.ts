@@ -1,0 +1,43 @@
+// The release prod serves and the one before it, kept for rollback: SF_HOME/vega/<name>/releases.json.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { z } from 'zod'
+
+export const releaseSchema = z.object({
+  buildId: z.string(),
+  commit: z.string(),
+  dirty: z.boolean(),
+  /** The runtime image by id, so a rebuilt tag cannot change it. */
+  imageId: z.string(),
+  at: z.string(),
+})
+export type Release = z.infer<typeof releaseSchema>
+
+const recordSchema = z.object({ current: releaseSchema.nullable(), previous: releaseSchema.nullable() })
+export type Releases = z.infer<typeof recordSchema>
+
+export function releasesFile(sfHome: string, name: string): string {
+  return path.join(sfHome, 'vega', name, 'releases.json')
+}
+
+export async function readReleases(sfHome: string, name: string): Promise<Releases> {
+  try {
+    return recordSchema.parse(JSON.parse(await fs.readFile(releasesFile(sfHome, name), 'utf8')))
+  } catch {
+    return { current: null, previous: null }
+  }
+}
+
+/** `release` is now serving; what served before becomes the previous release. */
+export async function recordServing(sfHome: string, name: string, release: Release): Promise<Releases> {
+  const before = await readReleases(sfHome, name)
+  const next: Releases =
+    before.current?.buildId === release.buildId && before.current.imageId === release.imageId
+      ? { current: release, previous: before.previous }
+      : { current: release, previous: before.current }
+  const file = releasesFile(sfHome, name)
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(next, null, 2) + '\n')
+  await fs.rename(`${file}.tmp`, file)
+  return next
+}

@@ -1,0 +1,42 @@
+// Progress of an upgrade: one line per phase with elapsed time on stderr, the same events as JSON
+// lines on stdout with --json, and each phase's duration kept for the history.
+import { formatPhase, type Progress } from '../progress.ts'
+
+export interface Report extends Progress {
+  /** Durations in ms by phase, in the order the phases ran. */
+  readonly phases: Record<string, number>
+  /** A machine event (also written as JSON with --json). */
+  event(kind: string, fields: Record<string, unknown>): void
+}
+
+export function createReport(options: { json: boolean; err?: (line: string) => void; out?: (line: string) => void }): Report {
+  const err = options.err ?? ((l) => process.stderr.write(l + '\n'))
+  const out = options.out ?? ((l) => process.stdout.write(l + '\n'))
+  const started = performance.now()
+  const elapsed = () => Math.round(performance.now() - started)
+  const phases: Record<string, number> = {}
+  const event = (kind: string, fields: Record<string, unknown>) => {
+    if (options.json) out(JSON.stringify({ event: kind, elapsedMs: elapsed(), ...fields }))
+  }
+  return {
+    phases,
+    event,
+    phase(name) {
+      const phaseStarted = performance.now()
+      err(formatPhase(elapsed(), `${name} …`))
+      event('phase-start', { phase: name })
+      return (detail) => {
+        const ms = Math.round(performance.now() - phaseStarted)
+        let key = name
+        for (let n = 2; key in phases; n++) key = `${name} #${n}`
+        phases[key] = ms
+        err(formatPhase(elapsed(), `${name}: done in ${(ms / 1000).toFixed(1)}s${detail ? ` (${detail})` : ''}`))
+        event('phase-done', { phase: name, durationMs: ms, ...(detail ? { detail } : {}) })
+      }
+    },
+    note(line) {
+      err(`${' '.repeat(formatPhase(0, '').length)}${line}`)
+      event('note', { text: line })
+    },
+  }
+}

@@ -1,0 +1,61 @@
+// docker:vega:rollback: put the previous release back as prod, by hand, the same way an upgrade
+// replaces prod (drain, keep the current one aside, probe, restore it on failure).
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { docker, imageExistsArgs } from '../docker.ts'
+import { ConfigError } from '../errors.ts'
+import { distPaths } from '../paths.ts'
+import { vegaContainer } from '../vega.ts'
+import { preflightVega } from '../vega-preflight.ts'
+import { vegaInputs } from '../vega-up.ts'
+import { appendHistory, type HistoryEntry } from './history.ts'
+import { acquireLock, lockFile } from './lock.ts'
+import { converge, swapProd } from './prod.ts'
+import { readReleases, recordServing, releasesFile } from './releases.ts'
+import { entry, servingRelease, UpgradeError, urlOf, type UpgradeContext } from './upgrade.ts'
+
+export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string }): Promise<HistoryEntry> {
+  const { config, env, progress } = ctx
+  const name = config.SF_VEGA_NAME
+  const previous = (await readReleases(config.SF_HOME, name)).previous
+  if (!previous) throw new ConfigError(`no previous release of ${name} is recorded in ${releasesFile(config.SF_HOME, name)}: nothing to roll back to`)
+  const dist = distPaths(ctx.root)
+  const missing = [path.join(dist.webBuilds, previous.buildId), path.join(dist.releases, `${previous.buildId}.json`)].filter((p) => !existsSync(p))
+  if ((await docker(imageExistsArgs(previous.imageId), { env, allowFailure: true })).code !== 0) missing.push(`image ${previous.imageId}`)
+  if (missing.length) throw new ConfigError(`the previous release ${previous.buildId} cannot be restored, these are gone: ${missing.join(', ')}`)
+
+  let done = progress.phase('preflight')
+  const preflight = await preflightVega(config, env)
+  done()
+  const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
+  done = progress.phase('lock')
+  const lock = await acquireLock(lockFile(config.SF_HOME, name), { command: o.command, waitMs: o.lockWaitMs })
+  done(lock.recovered ? `recovered the lock left by dead pid ${lock.recovered.pid}` : undefined)
+  const started = new Date().toISOString()
+  const from = await servingRelease(name, env)
+  try {
+    done = progress.phase('converge')
+    const notes = await converge(name, env, progress, prodUrl)
+    done(notes.length ? notes.join('; ') : 'nothing left over')
+    const inputs = { ...vegaInputs(ctx, preflight), buildId: previous.buildId, commit: previous.commit, image: previous.imageId }
+    const swap = await swapProd({
+      env,
+      progress,
+      spec: vegaContainer(inputs),
+      expected: { commit: previous.commit, buildId: previous.buildId },
+      probeUrl: prodUrl,
+      stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME,
+      probeDeadlineMs: o.probeDeadlineMs,
+    })
+    if (!swap.swapped) throw new UpgradeError(`the previous release failed its probes (${swap.error}); ${swap.rollback}`, 'rolled-back', swap.rollback)
+    await recordServing(config.SF_HOME, name, { ...previous, at: started })
+    const result = { ...entry(ctx, 'rolled-back', from, previous, `rolled back by hand to build ${previous.buildId}`, null, 'rollback'), at: started }
+    await appendHistory(config.SF_HOME, result)
+    return result
+  } catch (error) {
+    await appendHistory(config.SF_HOME, { ...entry(ctx, 'rollback-failed', from, previous, null, (error as Error).message, 'rollback'), at: started })
+    throw error
+  } finally {
+    await lock.release()
+  }
+}

@@ -1,0 +1,73 @@
+// docker:vega:status: what runs (version, image, uptime, readiness) and the last attempts.
+import { inspectContainer } from '../docker.ts'
+import type { Env, SfConfig } from '../env.ts'
+import type { ReleaseManifest } from '../manifest.ts'
+import { fetchAnswer } from '../probe.ts'
+import { readHistory, type HistoryEntry } from './history.ts'
+import { lockFile, readHolder, type LockHolder } from './lock.ts'
+import { readReleases, type Releases } from './releases.ts'
+import { urlOf } from './upgrade.ts'
+
+export interface VegaStatus {
+  name: string
+  url: string
+  container: { running: boolean; health: string | null; image: string; imageId: string; startedAt: string; uptimeSeconds: number | null } | null
+  ready: { status: number | null; reason: string | null }
+  version: { commit: string; dirty: boolean; buildId: string; builtAt: string } | null
+  releases: Releases
+  lock: LockHolder | null
+  history: HistoryEntry[]
+}
+
+export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): Promise<VegaStatus> {
+  const name = config.SF_VEGA_NAME
+  const host = config.SF_VEGA_PROBE_HOST ?? (['0.0.0.0', '::'].includes(config.SF_VEGA_BIND) ? '127.0.0.1' : config.SF_VEGA_BIND)
+  const url = urlOf(host, config.SF_VEGA_PORT)
+  const state = await inspectContainer(name, env)
+  const ready = await fetchAnswer(`${url}/api/ready`, { timeoutMs: 3000 }).then(
+    (a) => ({ status: a.status, reason: (a.json as { reason?: string | null } | undefined)?.reason ?? null }),
+    (e: Error & { code?: string }) => ({ status: null, reason: e.code ?? e.message }),
+  )
+  const manifest = await fetchAnswer(`${url}/api/version`, { timeoutMs: 3000 }).then(
+    (a) => (a.json as { manifest?: ReleaseManifest } | undefined)?.manifest ?? null,
+    () => null,
+  )
+  const started = state?.running ? Date.parse(state.startedAt) : NaN
+  return {
+    name,
+    url,
+    container: state && {
+      running: state.running,
+      health: state.health,
+      image: state.image,
+      imageId: state.imageId,
+      startedAt: state.startedAt,
+      uptimeSeconds: Number.isNaN(started) ? null : Math.round((Date.now() - started) / 1000),
+    },
+    ready,
+    version: manifest && { commit: manifest.git.commit, dirty: manifest.git.dirty, buildId: manifest.webHost.buildId, builtAt: manifest.builtAt },
+    releases: await readReleases(config.SF_HOME, name),
+    lock: await readHolder(lockFile(config.SF_HOME, name)),
+    history: await readHistory(config.SF_HOME, historyCount),
+  }
+}
+
+export function formatStatus(s: VegaStatus): string {
+  const lines = [`${s.name} at ${s.url}`]
+  const c = s.container
+  lines.push(
+    c
+      ? `  container: ${c.running ? 'running' : 'stopped'}${c.health ? ` (${c.health})` : ''}, up ${c.uptimeSeconds ?? 0}s, image ${c.image} (${c.imageId.slice(0, 19)})`
+      : '  container: none',
+  )
+  lines.push(`  ready: ${s.ready.status === 200 ? 'yes' : `no (${s.ready.status ?? 'no answer'}${s.ready.reason ? `: ${s.ready.reason}` : ''})`}`)
+  lines.push(s.version ? `  version: commit ${s.version.commit.slice(0, 12)}${s.version.dirty ? ' (dirty)' : ''}, build ${s.version.buildId}, built ${s.version.builtAt}` : '  version: unknown (/api/version does not answer)')
+  lines.push(`  previous release: ${s.releases.previous ? `build ${s.releases.previous.buildId} (commit ${s.releases.previous.commit.slice(0, 12)})` : 'none recorded'}`)
+  if (s.lock) lines.push(`  upgrade running: pid ${s.lock.pid} (${s.lock.user}@${s.lock.host}) since ${s.lock.since}`)
+  lines.push(s.history.length ? '  last attempts:' : '  no attempts recorded')
+  for (const h of s.history) {
+    const total = Object.values(h.phases).reduce((a, b) => a + b, 0)
+    lines.push(`    ${h.at} ${h.action} ${h.outcome} ${h.from?.commit?.slice(0, 12) ?? '-'} -> ${h.to?.commit?.slice(0, 12) ?? '-'} in ${(total / 1000).toFixed(1)}s by ${h.by}${h.error ? `: ${h.error.split('\n')[0]}` : ''}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,17 @@
+// npm run docker:vega:rollback [-- --json --lock-wait S --probe-timeout S]: put the previous release
+// back as the vega server.
+import { runEntry } from '../lib/cli.ts'
+import { repoRoot } from '../lib/paths.ts'
+import { parseUpgradeArgs } from '../lib/upgrade/args.ts'
+import { createReport } from '../lib/upgrade/report.ts'
+import { rollbackVega } from '../lib/upgrade/rollback.ts'
+import { vegaContext } from '../lib/vega-up.ts'
+
+await runEntry(async () => {
+  const args = parseUpgradeArgs(process.argv.slice(2))
+  const report = createReport({ json: args.json })
+  const ctx = { ...vegaContext(repoRoot, process.env, report), progress: report }
+  const result = await rollbackVega(ctx, { ...args, command: 'npm run docker:vega:rollback' })
+  report.event('outcome', { ...result })
+  process.stderr.write(`rolled back ${result.name} to build ${result.to?.buildId} (commit ${result.to?.commit?.slice(0, 12)})\n`)
+})
