@@ -109,15 +109,22 @@ export function holderAlive(holder: LockHolder): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
   }
+  // A killed process nobody reaped yet (a zombie) still answers kill(pid, 0).
+  if (['Z', 'X'].includes(procStat(holder.pid)?.[0] ?? '')) return false
   return holder.pidStart === null || pidStart(holder.pid) === holder.pidStart
 }
 
-function pidStart(pid: number): string | null {
+/** The fields of /proc/<pid>/stat after the parenthesised command name: state first (field 3). */
+function procStat(pid: number): string[] | null {
   try {
-    // Field 22 of /proc/<pid>/stat, counted after the parenthesised command name.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
     return null
   }
+}
+
+/** Field 22, the start time in clock ticks since boot. */
+function pidStart(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null
 }

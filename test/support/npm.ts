@@ -31,8 +31,12 @@ export function npmRun(cwd: string, script: string, args: string[], env: Record<
     const lines = (partial + chunk).split('\n')
     partial = lines.pop() ?? ''
     for (const line of lines) {
-      if (!line.startsWith('{')) continue
-      const event = JSON.parse(line) as Record<string, unknown>
+      let event: Record<string, unknown>
+      try {
+        event = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        continue // not an event line (pretty-printed JSON, or text)
+      }
       events.push(event)
       for (const w of [...waiters]) if (w.match(event)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(event))
     }

@@ -1,0 +1,124 @@
+// The figures of one measured run, computed from the recorded samples. Pure: no clock, no I/O.
+import type { Sample } from './load.ts'
+
+/** Times in ms on the run's clock: when the load started and stopped, and when the change started. */
+export interface RunBounds {
+  loadStart: number
+  loadStop: number
+  /** The upgrade or the replace was called: figures give times relative to this. */
+  origin: number
+}
+
+export interface RequestFigures {
+  total: number
+  ok: number
+  failed: number
+  /** Failures by error code (ECONNREFUSED, UND_ERR_SOCKET, ...) or HTTP status. */
+  failedBy: Record<string, number>
+  loadDurationMs: number
+  perSecond: number
+  okPerSecond: number
+  /** Of the successful requests. */
+  latencyMs: { p50: number; p99: number; max: number }
+}
+
+export interface OutageWindow {
+  ms: number
+  /** The last successful completion before it, relative to the origin. */
+  fromMs: number
+  /** The first successful completion after it, relative to the origin. */
+  toMs: number
+  /** It is bounded by the load's start or stop instead of a success: no answer came on that side. */
+  openEnded: boolean
+  /** Requests that started inside the window, by outcome. */
+  requestsInside: Record<string, number>
+}
+
+export const isOk = (s: Sample) => typeof s.outcome === 'number' && s.outcome >= 200 && s.outcome < 300
+
+export function requestFigures(samples: readonly Sample[], b: RunBounds): RequestFigures {
+  const ok = samples.filter(isOk)
+  const seconds = (b.loadStop - b.loadStart) / 1000
+  const latencies = ok.map((s) => s.end - s.start).sort((x, y) => x - y)
+  return {
+    total: samples.length,
+    ok: ok.length,
+    failed: samples.length - ok.length,
+    failedBy: countBy(samples.filter((s) => !isOk(s))),
+    loadDurationMs: round(b.loadStop - b.loadStart),
+    perSecond: round(samples.length / seconds),
+    okPerSecond: round(ok.length / seconds),
+    latencyMs: { p50: round(percentile(latencies, 0.5)), p99: round(percentile(latencies, 0.99)), max: round(latencies.at(-1) ?? 0) },
+  }
+}
+
+/**
+ * The longest time in which no client got a successful answer: the largest gap between consecutive
+ * successful completions (sorted end times), i.e. from the last success before an outage to the
+ * first success after it. The load's start and stop bound the first and last gap.
+ */
+export function longestWindowWithoutSuccess(samples: readonly Sample[], b: RunBounds): OutageWindow {
+  const ends = samples.filter(isOk).map((s) => s.end).sort((x, y) => x - y)
+  const points = [b.loadStart, ...ends, b.loadStop]
+  let from = points[0]!
+  let to = points[1]!
+  for (let i = 1; i < points.length; i++) {
+    if (points[i]! - points[i - 1]! > to - from) [from, to] = [points[i - 1]!, points[i]!]
+  }
+  const openEnded = ends.length === 0 || from === b.loadStart || to === b.loadStop
+  return {
+    ms: round(to - from),
+    fromMs: round(from - b.origin),
+    toMs: round(to - b.origin),
+    openEnded,
+    requestsInside: countBy(samples.filter((s) => s.start >= from && s.start < to), true),
+  }
+}
+
+export interface SlowFigures {
+  sent: number
+  holdMs: number
+  /** How long before the drain started they were sent. */
+  sentBeforeDrainMs: number
+  inFlightAtDrainStart: number
+  ok: number
+  /** Not answered 200, by error code or status. */
+  lost: number
+  lostBy: Record<string, number>
+  /** Of each request, start to end. */
+  durationsMs: number[]
+}
+
+export function slowFigures(samples: readonly Sample[], holdMs: number, sentAt: number, drainStart: number): SlowFigures {
+  const lost = samples.filter((s) => s.outcome !== 200)
+  return {
+    sent: samples.length,
+    holdMs,
+    sentBeforeDrainMs: round(drainStart - sentAt),
+    inFlightAtDrainStart: samples.filter((s) => s.start <= drainStart && s.end > drainStart).length,
+    ok: samples.length - lost.length,
+    lost: lost.length,
+    lostBy: countBy(lost),
+    durationsMs: samples.map((s) => round(s.end - s.start)).sort((x, y) => x - y),
+  }
+}
+
+function countBy(samples: readonly Sample[], includeOk = false): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const s of samples) {
+    if (!includeOk && isOk(s)) continue
+    const key = String(s.outcome)
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  return counts
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
+}
+
+/** Whole ms and two decimals for rates: enough for a benchmark, and readable JSON. */
+function round(n: number): number {
+  return Math.round(n * 100) / 100
+}

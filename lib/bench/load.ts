@@ -1,0 +1,107 @@
+// The clients of prod during a benchmark run: keep-alive clients that ask as fast as answers come,
+// and a few slow held requests that must be in flight when the drain starts. Every request is
+// recorded with its start, its end and its outcome; the figures are computed from those afterwards.
+import { Client, Pool } from 'undici'
+
+/** One request: times in ms on the run's clock, outcome an HTTP status or an error code. */
+export interface Sample {
+  start: number
+  end: number
+  outcome: number | string
+}
+
+export type Clock = () => number
+
+export interface LoadOptions {
+  /** Origin of prod, e.g. http://127.0.0.1:4000. */
+  url: string
+  clients: number
+  path: string
+  /** Pause of one client after an error, so a refused port is not hammered in a busy loop. */
+  errorPauseMs: number
+  /** Longest wait for the answer's headers, and then for its body. */
+  timeoutMs: number
+  now: Clock
+}
+
+export interface Load {
+  /** Stop every client after its current request; resolves with all samples, in no order. */
+  stop(): Promise<Sample[]>
+}
+
+/** Start `clients` loops, each on its own keep-alive connection (reopened after a close or an error). */
+export function startLoad(o: LoadOptions): Load {
+  const samples: Sample[] = []
+  let stopped = false
+  const clients = Array.from({ length: o.clients }, () => new Client(o.url, { pipelining: 1, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs }))
+  const loops = clients.map(async (client) => {
+    while (!stopped) {
+      const sample = await timedGet(client, o.path, {}, o.now)
+      samples.push(sample)
+      if (typeof sample.outcome === 'string') await sleep(o.errorPauseMs)
+    }
+  })
+  return {
+    async stop() {
+      stopped = true
+      await Promise.all(loops)
+      await Promise.all(clients.map((c) => c.close().catch(() => c.destroy())))
+      return samples
+    },
+  }
+}
+
+export interface SlowOptions {
+  url: string
+  count: number
+  holdMs: number
+  /** The admin token /api/hold requires. */
+  token: string
+  now: Clock
+}
+
+export interface SlowRequests {
+  /** When they were sent, on the run's clock. */
+  sentAt: number
+  /** Every request's sample, once all have ended. */
+  settled: Promise<Sample[]>
+}
+
+export function holdPath(ms: number): string {
+  return `/api/hold?ms=${ms}`
+}
+
+/** Send `count` held requests at once, each on its own connection. */
+export function startSlowRequests(o: SlowOptions): SlowRequests {
+  const timeoutMs = o.holdMs + 30_000
+  const pool = new Pool(o.url, { connections: o.count, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+  const sentAt = o.now()
+  const headers = { authorization: `Bearer ${o.token}` }
+  const settled = Promise.all(Array.from({ length: o.count }, () => timedGet(pool, holdPath(o.holdMs), headers, o.now))).finally(() =>
+    pool.close().catch(() => pool.destroy()),
+  )
+  return { sentAt, settled }
+}
+
+async function timedGet(dispatcher: Client | Pool, path: string, headers: Record<string, string>, now: Clock): Promise<Sample> {
+  const start = now()
+  try {
+    const res = await dispatcher.request({ path, method: 'GET', headers })
+    await res.body.dump()
+    return { start, end: now(), outcome: res.statusCode }
+  } catch (error) {
+    return { start, end: now(), outcome: errorCode(error) }
+  }
+}
+
+/** ECONNREFUSED, UND_ERR_SOCKET (the other side closed), UND_ERR_HEADERS_TIMEOUT, ... */
+export function errorCode(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } }
+  if (typeof e.code === 'string') return e.code
+  if (typeof e.cause?.code === 'string') return e.cause.code
+  return typeof e.name === 'string' ? e.name : 'unknown error'
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

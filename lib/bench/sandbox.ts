@@ -1,0 +1,93 @@
+// Everything one benchmark run owns: a per-run container name, image tag, loopback ports and temp
+// folders, put into the environment the toolkit reads, and removed again afterwards.
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { imageExists } from '../base-choice.ts'
+import { buildBaseImage, defaultBaseTag } from '../base-image.ts'
+import { docker, removeContainerArgs, removeImagesArgs } from '../docker.ts'
+import type { Env } from '../env.ts'
+import type { Progress } from '../progress.ts'
+import { asideName, candidateName } from '../upgrade/prod.ts'
+import { BenchError } from './errors.ts'
+
+export interface Sandbox {
+  /** The caller's environment with the run's SF_* variables over it. */
+  env: Env
+  name: string
+  image: string
+  port: number
+  /** Origin of prod on the host. */
+  url: string
+  sfHome: string
+  /** Remove the run's containers, image tag and folders; never throws. */
+  cleanup(): Promise<void>
+}
+
+export async function createSandbox(base: Env, progress: Progress): Promise<Sandbox> {
+  const id = randomBytes(4).toString('hex')
+  const name = `sf-bench-${id}`
+  const image = `sf-bench-server:${id}`
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), `sf-bench-${id}-`))
+  const sfHome = path.join(root, 'sf-home')
+  const workspaces = path.join(root, 'workspaces')
+  const workspace = path.join(workspaces, 'bench-repo')
+  const cleanup = async () => {
+    for (const container of [name, candidateName(name), asideName(name)]) {
+      await docker(removeContainerArgs(container, { force: true }), { env: base, allowFailure: true }).catch(() => undefined)
+    }
+    await docker(removeImagesArgs([image]), { env: base, allowFailure: true }).catch(() => undefined)
+    await fs.rm(root, { recursive: true, force: true }).catch(() => undefined)
+  }
+  try {
+    await fs.mkdir(path.join(workspace, '.git'), { recursive: true })
+    await fs.mkdir(sfHome, { mode: 0o700 })
+    const port = await freePortPair('127.0.0.1')
+    const env: Env = {
+      ...base,
+      SF_VEGA_NAME: name,
+      SF_VEGA_IMAGE: image,
+      SF_VEGA_BIND: '127.0.0.1',
+      SF_VEGA_PORT: String(port),
+      SF_VEGA_PROBE_HOST: '',
+      SF_HOME: sfHome,
+      SF_WORKSPACE_DIR: workspace,
+      SF_WORKSPACES_DIR: workspaces,
+      SF_BASE_IMAGE: await localBase(base, progress),
+    }
+    return { env, name, image, port, url: `http://127.0.0.1:${port}`, sfHome, cleanup }
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+}
+
+/** The local base image, built when missing, so nothing tries to pull from a registry. */
+async function localBase(env: Env, progress: Progress): Promise<string> {
+  const tag = defaultBaseTag()
+  if (!(await imageExists(tag, env))) await buildBaseImage({ tag, env, progress })
+  return tag
+}
+
+/** A port that is free on `host` with the next one up free too (prod and the upgrade's candidate). */
+async function freePortPair(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await listenOnce(host, 0)
+    if (port !== null && port < 65535 && (await listenOnce(host, port + 1)) !== null) return port
+  }
+  throw new BenchError(`found no two free neighbouring ports on ${host} in 50 tries: free some ports and run the benchmark again`)
+}
+
+/** Listen on the port and close again: the port it got, or null when it was taken. */
+function listenOnce(host: string, port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(null))
+    server.listen({ host, port, exclusive: true }, () => {
+      const got = (server.address() as net.AddressInfo).port
+      server.close(() => resolve(got))
+    })
+  })
+}
