@@ -55,8 +55,16 @@ export async function preflightVega(config: SfConfig, env: Env, port = config.SF
     const taken = await portProblem(config.SF_VEGA_BIND, port, env)
     if (taken) throw new ConfigError(taken)
   }
-  const probeHost = config.SF_VEGA_PROBE_HOST ?? (anyAddress.has(config.SF_VEGA_BIND) ? '127.0.0.1' : config.SF_VEGA_BIND)
-  return { dockerGid, existing, probeHost }
+  return { dockerGid, existing, probeHost: probeHostFor(config) }
+}
+
+/** The host the scripts probe: SF_VEGA_PROBE_HOST, else the bind address (loopback for any-address). */
+export function probeHostFor(config: SfConfig): string {
+  return config.SF_VEGA_PROBE_HOST ?? (anyAddress.has(config.SF_VEGA_BIND) ? '127.0.0.1' : config.SF_VEGA_BIND)
+}
+
+export function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
 /** Why `bind:port` cannot be published, naming who holds it, or null when it is free. */

@@ -11,11 +11,12 @@ import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
 import { BuildError, ProbeError } from './errors.ts'
 import { readManifest, type ReleaseManifest } from './manifest.ts'
 import { distPaths, repoRoot } from './paths.ts'
-import { fetchAnswer, waitFor } from './probe.ts'
+import { fetchAnswer } from './probe.ts'
+import { probeServer } from './upgrade/probes.ts'
 import type { Progress } from './progress.ts'
 import { writeReleaseManifest } from './release.ts'
 import { composeEnv, vegaContainer, type VegaInputs } from './vega.ts'
-import { preflightVega, type Preflight } from './vega-preflight.ts'
+import { preflightVega, urlOf, type Preflight } from './vega-preflight.ts'
 import { buildWebHost } from './web-host.ts'
 import { acquireLock, lockFile } from './upgrade/lock.ts'
 import { recordServing } from './upgrade/releases.ts'
@@ -154,28 +155,15 @@ async function replace(ctx: VegaContext, preflight: Preflight, create: () => Pro
 }
 
 async function waitServing(ctx: VegaContext, inputs: VegaInputs, probeHost: string): Promise<Serving> {
-  const { env, progress } = ctx
-  const url = `http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${inputs.port}`
-  const done = progress.phase(`wait for ${url}/api/ready`)
+  const url = urlOf(probeHost, inputs.port)
+  const done = ctx.progress.phase(`wait for ${url}/api/ready`)
   try {
-    await waitFor(`${url}/api/ready`, {
-      deadlineMs: 90_000,
-      abortIf: async () => {
-        const state = await inspectContainer(inputs.name, env)
-        if (!state) return `container ${inputs.name} is gone`
-        if (state.restartCount > 0) return `container ${inputs.name} crashed and was restarted ${state.restartCount} time(s)`
-        return state.running ? null : `container ${inputs.name} exited with ${state.exitCode}`
-      },
-    })
+    await probeServer(url, { commit: inputs.commit, buildId: inputs.buildId }, { deadlineMs: 90_000, container: inputs.name, env: ctx.env })
   } catch (error) {
-    const logs = await docker(logsArgs(inputs.name, 40), { env, allowFailure: true })
+    const logs = await docker(logsArgs(inputs.name, 40), { env: ctx.env, allowFailure: true })
     throw new ProbeError(`${(error as Error).message}\nlast log lines of ${inputs.name}:\n${(logs.stdout + logs.stderr).trim()}`)
   }
-  const version = await fetchAnswer(`${url}/api/version`)
-  const manifest = (version.json as { manifest?: ReleaseManifest } | undefined)?.manifest
-  if (version.status !== 200 || manifest?.webHost.buildId !== inputs.buildId) {
-    throw new ProbeError(`${url}/api/version answers ${version.status} ${version.body.slice(0, 300)}, not build ${inputs.buildId}`)
-  }
+  const manifest = (await fetchAnswer(`${url}/api/version`)).json as { manifest: ReleaseManifest }
   done()
-  return { url, container: inputs.name, manifest }
+  return { url, container: inputs.name, manifest: manifest.manifest }
 }

@@ -75,6 +75,29 @@ export function longestWindowWithoutSuccess(samples: readonly Sample[], b: RunBo
   }
 }
 
+/** A phase of the change on the run's clock; `end` is null when it never ended. */
+export interface Span {
+  phase: string
+  start: number
+  end: number | null
+}
+
+/**
+ * Failed requests by the phase of the change in which they started: where the outage is. Phases do
+ * not overlap; a request outside every phase counts as before, between or after them.
+ */
+export function failuresByPhase(samples: readonly Sample[], spans: readonly Span[], changeEnd: number): Record<string, Record<string, number>> {
+  const byPhase: Record<string, Record<string, number>> = {}
+  for (const s of samples) {
+    if (isOk(s)) continue
+    const span = spans.findLast((p) => p.start <= s.start && (p.end === null || s.start < p.end))
+    const where = span?.phase ?? (s.start < (spans[0]?.start ?? changeEnd) ? '(before the change)' : s.start >= changeEnd ? '(after the change)' : '(between phases)')
+    const counts = (byPhase[where] ??= {})
+    counts[String(s.outcome)] = (counts[String(s.outcome)] ?? 0) + 1
+  }
+  return byPhase
+}
+
 export interface SlowFigures {
   sent: number
   holdMs: number

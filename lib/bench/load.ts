@@ -2,6 +2,8 @@
 // and a few slow held requests that must be in flight when the drain starts. Every request is
 // recorded with its start, its end and its outcome; the figures are computed from those afterwards.
 import { Client, Pool } from 'undici'
+import type { DrainSnapshot } from '../drain.ts'
+import { waitFor } from '../probe.ts'
 
 /** One request: times in ms on the run's clock, outcome an HTTP status or an error code. */
 export interface Sample {
@@ -81,6 +83,17 @@ export function startSlowRequests(o: SlowOptions): SlowRequests {
     pool.close().catch(() => pool.destroy()),
   )
   return { sentAt, settled }
+}
+
+/** Wait until the server counts `count` held requests as running work (GET /api/drain). */
+export async function untilHeld(url: string, token: string, count: number, deadlineMs: number): Promise<void> {
+  await waitFor(`${url}/api/drain`, {
+    deadlineMs,
+    headers: { authorization: `Bearer ${token}` },
+    accept: (a) => a.status === 200 && ((a.json as DrainSnapshot | undefined)?.active['held requests'] ?? 0) >= count,
+    minIntervalMs: 10,
+    maxIntervalMs: 50,
+  })
 }
 
 async function timedGet(dispatcher: Client | Pool, path: string, headers: Record<string, string>, now: Clock): Promise<Sample> {

@@ -3,7 +3,7 @@
 // drain started. The figures are computed from what the clients saw.
 import { createReport, type Report } from '../upgrade/report.ts'
 import { BenchError } from './errors.ts'
-import { longestWindowWithoutSuccess, requestFigures, slowFigures, type OutageWindow, type RequestFigures, type SlowFigures } from './figures.ts'
+import { failuresByPhase, longestWindowWithoutSuccess, requestFigures, slowFigures, type OutageWindow, type RequestFigures, type SlowFigures } from './figures.ts'
 import { sleep, startLoad, startSlowRequests, type Clock, type SlowRequests } from './load.ts'
 
 export interface LoadPlan {
@@ -35,8 +35,10 @@ export interface ChangeHooks {
 }
 
 export interface Change {
-  /** Send the slow requests when this phase ends; otherwise the change calls sendSlow itself. */
+  /** Send the slow requests when this phase ends; otherwise `prepare` or `run` call sendSlow. */
   sendSlowAfterPhase?: string
+  /** Runs under the load just before the change, and is not part of its time. */
+  prepare?(hooks: ChangeHooks): Promise<void>
   run(hooks: ChangeHooks): Promise<void>
 }
 
@@ -53,6 +55,8 @@ export interface RunFigures {
   /** When the drain phase started, from the start of the change. */
   drainStartMs: number
   requests: RequestFigures
+  /** Failed requests by the phase in which they started, then by error code or status. */
+  failuresByPhase: Record<string, Record<string, number>>
   longestWindowWithoutSuccess: OutageWindow
   slowRequests: SlowFigures
   /** Duration in ms of each phase, by name. */
@@ -61,7 +65,7 @@ export interface RunFigures {
 }
 
 export async function measureRun(target: RunTarget, plan: LoadPlan, change: Change, now: Clock = () => performance.now()): Promise<RunFigures> {
-  const timeline: (PhaseSpan & { at: number })[] = []
+  const timeline: (PhaseSpan & { at: number; endAt: number | null })[] = []
   // Set from the report's events, which arrive inside the change.
   const seen: { drainStart: number | null; slow: SlowRequests | null } = { drainStart: null, slow: null }
   const sendSlow = () =>
@@ -72,12 +76,12 @@ export async function measureRun(target: RunTarget, plan: LoadPlan, change: Chan
       const e = JSON.parse(line) as { event: string; phase?: string; durationMs?: number }
       if (e.phase === undefined) return
       if (e.event === 'phase-start') {
-        timeline.push({ phase: e.phase, at: now(), startMs: 0, durationMs: null })
+        timeline.push({ phase: e.phase, at: now(), endAt: null, startMs: 0, durationMs: null })
         if (seen.drainStart === null && e.phase.startsWith(`drain ${target.name} `)) seen.drainStart = now()
       }
       if (e.event === 'phase-done') {
-        const span = timeline.findLast((s) => s.phase === e.phase && s.durationMs === null)
-        if (span) span.durationMs = e.durationMs ?? null
+        const span = timeline.findLast((s) => s.phase === e.phase && s.endAt === null)
+        if (span) Object.assign(span, { endAt: now(), durationMs: e.durationMs ?? null })
         if (e.phase === change.sendSlowAfterPhase) sendSlow()
       }
     },
@@ -90,6 +94,7 @@ export async function measureRun(target: RunTarget, plan: LoadPlan, change: Chan
   let failure: unknown = null
   try {
     await sleep(plan.leadMs)
+    await change.prepare?.({ report, sendSlow })
     origin = now()
     await change.run({ report, sendSlow })
     changed = now()
@@ -106,10 +111,12 @@ export async function measureRun(target: RunTarget, plan: LoadPlan, change: Chan
   if (drainStart === null) throw new BenchError(`no phase "drain ${target.name} ..." started, so the drain cannot be located`)
 
   const bounds = { loadStart, loadStop, origin }
+  const spans = timeline.map((t) => ({ phase: t.phase, start: t.at, end: t.endAt }))
   return {
     wallClockMs: Math.round(changed! - origin),
     drainStartMs: Math.round(drainStart - origin),
     requests: requestFigures(samples, bounds),
+    failuresByPhase: failuresByPhase(samples, spans, changed!),
     longestWindowWithoutSuccess: longestWindowWithoutSuccess(samples, bounds),
     slowRequests: slowFigures(slowSamples, plan.slowHoldMs, slow.sentAt, drainStart),
     phases: { ...report.phases },

@@ -6,13 +6,13 @@ import { docker, imageExistsArgs } from '../docker.ts'
 import { ConfigError } from '../errors.ts'
 import { distPaths } from '../paths.ts'
 import { vegaContainer } from '../vega.ts'
-import { preflightVega } from '../vega-preflight.ts'
+import { preflightVega, urlOf } from '../vega-preflight.ts'
 import { vegaInputs } from '../vega-up.ts'
 import { appendHistory, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { converge, swapProd } from './prod.ts'
 import { readReleases, recordServing, releasesFile } from './releases.ts'
-import { entry, servingRelease, UpgradeError, urlOf, type UpgradeContext } from './upgrade.ts'
+import { entry, servingRelease, UpgradeError, type UpgradeContext } from './upgrade.ts'
 
 export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string }): Promise<HistoryEntry> {
   const { config, env, progress } = ctx

@@ -6,7 +6,7 @@ import { fetchAnswer } from '../probe.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
 import { lockFile, readHolder, type LockHolder } from './lock.ts'
 import { readReleases, type Releases } from './releases.ts'
-import { urlOf } from './upgrade.ts'
+import { probeHostFor, urlOf } from '../vega-preflight.ts'
 
 export interface VegaStatus {
   name: string
@@ -21,8 +21,7 @@ export interface VegaStatus {
 
 export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): Promise<VegaStatus> {
   const name = config.SF_VEGA_NAME
-  const host = config.SF_VEGA_PROBE_HOST ?? (['0.0.0.0', '::'].includes(config.SF_VEGA_BIND) ? '127.0.0.1' : config.SF_VEGA_BIND)
-  const url = urlOf(host, config.SF_VEGA_PORT)
+  const url = urlOf(probeHostFor(config), config.SF_VEGA_PORT)
   const state = await inspectContainer(name, env)
   const ready = await fetchAnswer(`${url}/api/ready`, { timeoutMs: 3000 }).then(
     (a) => ({ status: a.status, reason: (a.json as { reason?: string | null } | undefined)?.reason ?? null }),

@@ -9,7 +9,9 @@ import { SfError } from '../errors.ts'
 import { repoRoot } from '../paths.ts'
 import { writeReleaseManifest } from '../release.ts'
 import { vegaContainer, type VegaInputs } from '../vega.ts'
-import { preflightVega } from '../vega-preflight.ts'
+import { preflightVega, urlOf } from '../vega-preflight.ts'
+
+export { urlOf }
 import { buildRuntimeImage, vegaInputs, type VegaContext } from '../vega-up.ts'
 import { buildWebHost } from '../web-host.ts'
 import { appendHistory, type HistoryEntry } from './history.ts'
@@ -42,10 +44,6 @@ export interface UpgradeOptions {
 
 export interface UpgradeContext extends Omit<VegaContext, 'progress'> {
   progress: Report
-}
-
-export function urlOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
 /** The candidate: prod's configuration on the next port, under its own name, never restarted. */

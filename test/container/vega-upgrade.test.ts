@@ -89,6 +89,8 @@ if (engine) {
         const held = await slow
         assert.equal(held.status, 200, held.body)
         assert.ok(held.at > drainStarted, 'the slow request was still running when the drain began')
+        // Exit code 0: the old server drained and exited by itself; at the stop timeout docker kills it (137).
+        assert.match(run.stderr(), new RegExp(`drain ${name} \\(docker stop --time 610\\): done in [\\d.]+s \\(exit code 0\\)`))
 
         assert.equal(await servedCommit(), commit)
         assert.deepEqual(await containerNames(`label=sf.vega.name=${name}-candidate`), [], 'the candidate is gone')
