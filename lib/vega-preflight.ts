@@ -16,7 +16,8 @@ export const vegaRules: ((c: SfConfig) => string | null)[] = [
   },
   function stopTimeCoversDrain(c) {
     if (c.SF_VEGA_DRAIN_STOP_TIME * 1000 > c.SF_RPC_SHUTDOWN_GRACE_MS) return null
-    return `SF_VEGA_DRAIN_STOP_TIME=${c.SF_VEGA_DRAIN_STOP_TIME}: docker stop would kill the server before its drain cap SF_RPC_SHUTDOWN_GRACE_MS=${c.SF_RPC_SHUTDOWN_GRACE_MS} ms; make it at least ${Math.ceil(c.SF_RPC_SHUTDOWN_GRACE_MS / 1000) + 10}`
+    const cap = Math.ceil(c.SF_RPC_SHUTDOWN_GRACE_MS / 1000)
+    return `SF_VEGA_DRAIN_STOP_TIME=${c.SF_VEGA_DRAIN_STOP_TIME}: docker stop would kill the server before its drain cap SF_RPC_SHUTDOWN_GRACE_MS=${c.SF_RPC_SHUTDOWN_GRACE_MS} ms; make it more than ${cap} (the default keeps a 10 s margin: ${cap + 10})`
   },
 ]
 

@@ -8,7 +8,7 @@ import { rollbackVega } from '../lib/upgrade/rollback.ts'
 import { vegaContext } from '../lib/vega-up.ts'
 
 await runEntry(async () => {
-  const args = parseUpgradeArgs(process.argv.slice(2))
+  const args = parseUpgradeArgs(process.argv.slice(2), { dryRun: false })
   const report = createReport({ json: args.json })
   const ctx = { ...vegaContext(repoRoot, process.env, report), progress: report }
   const result = await rollbackVega(ctx, { ...args, command: 'npm run docker:vega:rollback' })

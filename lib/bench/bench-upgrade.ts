@@ -28,8 +28,8 @@ export interface BenchOptions {
   slowHoldMs: number
   /** Where the JSON goes. */
   resultsDir: string
-  /** Handed the run's cleanup as soon as there is something to remove, for an entry that is interrupted. */
-  onCleanup?: (cleanup: () => Promise<void>) => void
+  /** Interrupts the run: what it made is removed at once, and again when the step under way ends. */
+  signal?: AbortSignal
 }
 
 export const benchDefaults = { clients: 8, slowRequests: 4, slowHoldMs: 3000 } as const
@@ -53,10 +53,14 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
   if (!engine.ok) throw new DockerError(engine.reason)
   const at = new Date()
   const sandbox = await createSandbox(o.env, progress)
-  o.onCleanup?.(sandbox.cleanup)
+  // Removing prod at once makes most steps under way fail fast; the finally removes what they made after.
+  const interrupt = () => void sandbox.cleanup()
+  o.signal?.addEventListener('abort', interrupt, { once: true })
   try {
+    o.signal?.throwIfAborted()
     const ctx = vegaContext(o.root, sandbox.env, progress)
     await vegaUp(ctx)
+    o.signal?.throwIfAborted()
     const target = { url: sandbox.url, name: sandbox.name, token: readAdminToken(sandbox.sfHome) }
     const plan: LoadPlan = { ...fixed, clients: o.clients, slowRequests: o.slowRequests, slowHoldMs: o.slowHoldMs }
 
@@ -70,6 +74,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
       },
     })
     done(`longest window without a successful answer ${upgrade.longestWindowWithoutSuccess.ms} ms`)
+    o.signal?.throwIfAborted()
 
     done = progress.phase(`run B: naive replace of ${sandbox.name} under load`)
     const spec = await currentProdSpec(ctx)
@@ -96,6 +101,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
     await fs.writeFile(file, JSON.stringify(result, null, 2) + '\n')
     return { file, result }
   } finally {
+    o.signal?.removeEventListener('abort', interrupt)
     const done = progress.phase(`remove ${sandbox.name}, its candidate, image and folders`)
     await sandbox.cleanup()
     done()

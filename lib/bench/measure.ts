@@ -57,7 +57,7 @@ export interface RunFigures {
   requests: RequestFigures
   /** Failed requests by the phase in which they started, then by error code or status. */
   failuresByPhase: Record<string, Record<string, number>>
-  longestWindowWithoutSuccess: OutageWindow
+  longestWindowWithoutSuccess: OutageWindow & { opensAfterDrainStartMs: number }
   slowRequests: SlowFigures
   /** Duration in ms of each phase, by name. */
   phases: Record<string, number>
@@ -111,13 +111,14 @@ export async function measureRun(target: RunTarget, plan: LoadPlan, change: Chan
   if (drainStart === null) throw new BenchError(`no phase "drain ${target.name} ..." started, so the drain cannot be located`)
 
   const bounds = { loadStart, loadStop, origin }
+  const window = longestWindowWithoutSuccess(samples, bounds)
   const spans = timeline.map((t) => ({ phase: t.phase, start: t.at, end: t.endAt }))
   return {
     wallClockMs: Math.round(changed! - origin),
     drainStartMs: Math.round(drainStart - origin),
     requests: requestFigures(samples, bounds),
     failuresByPhase: failuresByPhase(samples, spans, changed!),
-    longestWindowWithoutSuccess: longestWindowWithoutSuccess(samples, bounds),
+    longestWindowWithoutSuccess: { ...window, opensAfterDrainStartMs: Math.round(window.fromMs - (drainStart - origin)) },
     slowRequests: slowFigures(slowSamples, plan.slowHoldMs, slow.sentAt, drainStart),
     phases: { ...report.phases },
     timeline: timeline.map(({ phase, at, durationMs }) => ({ phase, startMs: Math.round(at - origin), durationMs })),

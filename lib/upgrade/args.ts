@@ -15,7 +15,8 @@ export const upgradeUsage = `flags:
   --lock-wait <s>      wait up to <s> seconds for another upgrade to finish (default 0: refuse)
   --probe-timeout <s>  how long the candidate and the new prod get to pass their probes (default 90)`
 
-export function parseUpgradeArgs(argv: string[]): UpgradeArgs {
+/** `dryRun: false` for the commands that have no dry run, so the flag is refused rather than ignored. */
+export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = { dryRun: true }): UpgradeArgs {
   let values
   try {
     ;({ values } = parseArgs({
@@ -30,6 +31,7 @@ export function parseUpgradeArgs(argv: string[]): UpgradeArgs {
     if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > 86_400) throw new ConfigError(`--${flag} ${JSON.stringify(raw)}: must be a whole number of seconds from ${min} to 86400`)
     return Number(raw) * 1000
   }
+  if (values['dry-run'] && !accepts.dryRun) throw new ConfigError('--dry-run: only docker:vega:upgrade has a dry run; docker:vega:status shows what a rollback would put back (the previous release)')
   return {
     json: values.json ?? false,
     dryRun: values['dry-run'] ?? false,

@@ -31,6 +31,7 @@ export async function appendHistory(sfHome: string, entry: HistoryEntry): Promis
 
 /** The last `count` entries, oldest first; lines that do not parse are skipped. */
 export async function readHistory(sfHome: string, count: number): Promise<HistoryEntry[]> {
+  if (count <= 0) return []
   let text = ''
   try {
     text = await fs.readFile(historyFile(sfHome), 'utf8')

@@ -56,19 +56,16 @@ export async function acquireLock(file: string, options: { command: string; wait
         },
       }
     }
-    const holder = await readHolder(file)
+    const text = await fs.readFile(file, 'utf8').catch(() => null)
+    if (text === null) continue // released meanwhile: try again
+    const holder = parseHolder(text)
     if (holder === null || !holderAlive(holder)) {
-      // Move it aside first: of two processes recovering at once, only one wins the rename.
-      const aside = `${file}.stale-${process.pid}`
-      if (await fs.rename(file, aside).then(() => true, () => false)) {
-        await fs.rm(aside, { force: true })
-        recovered = holder ?? { pid: 0, pidStart: null, host: '?', user: '?', since: '?', command: 'unreadable lock file' }
-      }
+      if (await takeAway(file, text)) recovered = holder ?? { pid: 0, pidStart: null, host: '?', user: '?', since: '?', command: 'unreadable lock file' }
       continue
     }
     if (Date.now() - started >= options.waitMs) {
       throw new LockError(
-        `another upgrade holds ${file}: pid ${holder.pid} (${holder.user}@${holder.host}, ${holder.command}) since ${holder.since}; wait for it to finish, or pass --lock-wait <seconds>`,
+        `another upgrade holds ${file}: pid ${holder.pid} (${holder.user}@${holder.host}, ${holder.command}) since ${holder.since}; wait for it to finish, or pass --lock-wait <seconds>${holder.host === os.hostname() ? '' : `; the holder runs on ${holder.host}, so its liveness cannot be checked from here: if no upgrade runs there, remove ${file}`}`,
       )
     }
     if (!told) options.onWait?.(holder)
@@ -79,11 +76,34 @@ export async function acquireLock(file: string, options: { command: string; wait
 
 /** The lock's holder, or null when the file is gone or unreadable. */
 export async function readHolder(file: string): Promise<LockHolder | null> {
+  return parseHolder(await fs.readFile(file, 'utf8').catch(() => ''))
+}
+
+function parseHolder(text: string): LockHolder | null {
   try {
-    return holderSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')))
+    return holderSchema.parse(JSON.parse(text))
   } catch {
     return null
   }
+}
+
+/**
+ * Remove the lock file only if it still holds `text`, the record judged dead. It is moved aside
+ * first; if what was moved is another, newer lock (taken between the read and the move), it is put
+ * back. Of several processes recovering one dead lock, one wins.
+ */
+async function takeAway(file: string, text: string): Promise<boolean> {
+  const aside = `${file}.stale-${process.pid}`
+  if (!(await fs.rename(file, aside).then(() => true, () => false))) return false
+  const moved = await fs.readFile(aside, 'utf8').catch(() => null)
+  if (moved === text) {
+    await fs.rm(aside, { force: true })
+    return true
+  }
+  // Someone's live lock: back into place (unless yet another process took the lock meanwhile).
+  await fs.link(aside, file).catch(() => {})
+  await fs.rm(aside, { force: true })
+  return false
 }
 
 /** Write the whole record to a temp file, then link it into place: the lock never exists half-written. */

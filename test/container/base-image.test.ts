@@ -3,37 +3,22 @@
 // Without an engine this file skips loudly, and fails when CI is set.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { buildBaseImage, type BaseImage } from '../../lib/base-image.ts'
 import {
-  containersWithLabelsArgs,
   docker,
-  engineAnswers,
-  imageExistsArgs,
   imageInspectArgs,
-  imagesWithLabelsArgs,
-  removeContainersArgs,
-  removeImagesArgs,
   runArgs,
   type RunSpec,
 } from '../../lib/docker.ts'
 import { createProgress } from '../../lib/progress.ts'
 import { run, type RunResult } from '../../lib/run.ts'
+import { removeRunArtifacts, requireEngine, runId, runLabels } from '../support/docker.ts'
 
 const env = process.env
-const runId = randomBytes(4).toString('hex')
-const runLabels = { 'sf.test-run': runId }
 const tag = `sf-node-base-test:${runId}`
-const engine = await engineAnswers(env)
+const engine = await requireEngine('the container tests of the base image')
 
-if (!engine.ok) {
-  if (env.CI) {
-    test('a Docker Engine answers (CI is set, so container tests may not skip)', () => assert.fail(engine.reason))
-  } else {
-    process.stderr.write(`\n${'!'.repeat(78)}\n!! SKIPPING the container tests of the base image: ${engine.reason}\n${'!'.repeat(78)}\n\n`)
-    test('the base image built from this host', { skip: engine.reason }, () => {})
-  }
-} else {
+if (engine) {
   describe('the base image built from this host', () => {
     let image: BaseImage | undefined
 
@@ -47,7 +32,7 @@ if (!engine.ok) {
       { timeout: 600_000 },
     )
 
-    after(removeEverythingThisRunMade, { timeout: 120_000 })
+    after(() => removeRunArtifacts([tag]), { timeout: 120_000 })
 
     test('runs the same node version as the host', async () => {
       const result = await inImage(['node', '-p', 'process.version'])
@@ -152,25 +137,3 @@ function engineSocket(env: NodeJS.ProcessEnv): string | undefined {
   return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined
 }
 
-/** Every container and image with this run's label, and the tag, even when the build failed half way. */
-async function removeEverythingThisRunMade(): Promise<void> {
-  const problems: string[] = []
-  const ids = async (args: string[]) => (await docker(args, { env })).stdout.split('\n').filter(Boolean)
-  try {
-    const leftover = await ids(containersWithLabelsArgs(runLabels))
-    if (leftover.length) await docker(removeContainersArgs(leftover), { env })
-  } catch (error) {
-    problems.push(`containers: ${(error as Error).message}`)
-  }
-  try {
-    const images = await ids(imagesWithLabelsArgs(runLabels))
-    // The id and the tag may name one image: the second removal then fails, which is fine.
-    await docker(removeImagesArgs([...images, tag]), { env, allowFailure: true })
-    const still = await ids(imagesWithLabelsArgs(runLabels))
-    if ((await docker(imageExistsArgs(tag), { env, allowFailure: true })).code === 0) still.push(tag)
-    if (still.length) problems.push(`images still there: ${still.join(', ')}`)
-  } catch (error) {
-    problems.push(`images: ${(error as Error).message}`)
-  }
-  if (problems.length) throw new Error(`could not remove what run ${runId} made (remove by hand: label sf.test-run=${runId}):\n${problems.join('\n')}`)
-}

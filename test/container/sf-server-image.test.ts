@@ -5,22 +5,14 @@
 // afterwards. Without an engine this file skips loudly, and fails when CI is set.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { imageExists } from '../../lib/base-choice.ts'
-import { buildBaseImage, defaultBaseTag } from '../../lib/base-image.ts'
 import {
-  containersWithLabelsArgs,
   docker,
-  engineAnswers,
-  imageExistsArgs,
   imageInspectArgs,
-  imagesWithLabelsArgs,
   inspectContainer,
   logsArgs,
-  removeContainersArgs,
-  removeImagesArgs,
   runArgs,
   runDetachedArgs,
   stopArgs,
@@ -30,27 +22,19 @@ import { distPaths } from '../../lib/paths.ts'
 import { fetchAnswer, waitFor } from '../../lib/probe.ts'
 import { createProgress } from '../../lib/progress.ts'
 import { buildSfServerImage, type SfServerImage } from '../../lib/sf-server-image.ts'
+import { localBase, removeRunArtifacts, requireEngine, runId, runLabels } from '../support/docker.ts'
 import { freePort, tempDir } from '../support/server.ts'
 
 const env = process.env
-const runId = randomBytes(4).toString('hex')
-const runLabels = { 'sf.test-run': runId }
 const tag = `sf-server-test:${runId}`
 const name = `sf-server-test-${runId}`
 /** A digest the deployer would pass in; the server must show it as is. */
 const digest = `sha256:${createHash('sha256').update(runId).digest('hex')}`
 /** Mounted at /workspace; made in before(). */
 let workspace = ''
-const engine = await engineAnswers(env)
+const engine = await requireEngine('the container tests of the sf-server image')
 
-if (!engine.ok) {
-  if (env.CI) {
-    test('a Docker Engine answers (CI is set, so container tests may not skip)', () => assert.fail(engine.reason))
-  } else {
-    process.stderr.write(`\n${'!'.repeat(78)}\n!! SKIPPING the container tests of the sf-server image: ${engine.reason}\n${'!'.repeat(78)}\n\n`)
-    test('the sf-server image', { skip: engine.reason }, () => {})
-  }
-} else {
+if (engine) {
   describe('the sf-server image built from dist/', () => {
     const manifestText = fs.readFileSync(distPaths().manifest, 'utf8')
     const manifest = JSON.parse(manifestText) as { version: string; builtAt: string; git: { commit: string }; webHost: { buildId: string } }
@@ -62,8 +46,7 @@ if (!engine.ok) {
       withLogs(async () => {
         const progress = createProgress()
         // No registry is reachable from tests: build on the local base, never pull.
-        const base = defaultBaseTag()
-        if (!(await imageExists(base, env))) await buildBaseImage({ tag: base, env, progress })
+        const base = await localBase()
 
         const started = performance.now()
         image = await buildSfServerImage({ root: path.dirname(distPaths().dist), tag, env, config: { SF_BASE_IMAGE: base }, progress, labels: runLabels })
@@ -81,7 +64,10 @@ if (!engine.ok) {
       { timeout: 600_000 },
     )
 
-    after(removeEverythingThisRunMade, { timeout: 120_000 })
+    after(async () => {
+      if (workspace) fs.rmSync(workspace, { recursive: true, force: true })
+      await removeRunArtifacts([tag])
+    }, { timeout: 120_000 })
 
     test(
       'answers /api/healthz and /api/ready with 200',
@@ -231,26 +217,3 @@ function withLogs(body: () => Promise<void>): () => Promise<void> {
   }
 }
 
-/** Every container and image with this run's label, the tag and the workspace, even after a failed build. */
-async function removeEverythingThisRunMade(): Promise<void> {
-  const problems: string[] = []
-  const ids = async (args: string[]) => (await docker(args, { env })).stdout.split('\n').filter(Boolean)
-  try {
-    const leftover = await ids(containersWithLabelsArgs(runLabels))
-    if (leftover.length) await docker(removeContainersArgs(leftover), { env })
-  } catch (error) {
-    problems.push(`containers: ${(error as Error).message}`)
-  }
-  try {
-    const images = await ids(imagesWithLabelsArgs(runLabels))
-    // The id and the tag may name one image: the second removal then fails, which is fine.
-    await docker(removeImagesArgs([...images, tag]), { env, allowFailure: true })
-    const still = await ids(imagesWithLabelsArgs(runLabels))
-    if ((await docker(imageExistsArgs(tag), { env, allowFailure: true })).code === 0) still.push(tag)
-    if (still.length) problems.push(`images still there: ${still.join(', ')}`)
-  } catch (error) {
-    problems.push(`images: ${(error as Error).message}`)
-  }
-  if (workspace) fs.rmSync(workspace, { recursive: true, force: true })
-  if (problems.length) throw new Error(`could not remove what run ${runId} made (remove by hand: label sf.test-run=${runId}):\n${problems.join('\n')}`)
-}

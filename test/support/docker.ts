@@ -4,10 +4,23 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { defaultBaseTag, buildBaseImage } from '../../lib/base-image.ts'
 import { imageExists } from '../../lib/base-choice.ts'
-import { docker, engineAnswers, logsArgs, removeContainerArgs, removeImagesArgs, type EngineAnswer } from '../../lib/docker.ts'
+import {
+  containersWithLabelsArgs,
+  docker,
+  engineAnswers,
+  imageExistsArgs,
+  imagesWithLabelsArgs,
+  logsArgs,
+  removeContainerArgs,
+  removeContainersArgs,
+  removeImagesArgs,
+  type EngineAnswer,
+} from '../../lib/docker.ts'
 import { createProgress } from '../../lib/progress.ts'
 
 export const runId = randomBytes(4).toString('hex')
+/** Every container and image a test run makes carries this label, so cleanup finds them all. */
+export const runLabels = { 'sf.test-run': runId }
 
 /**
  * The engine, or null after registering a test that fails (CI) or a loud skip (elsewhere): a suite
@@ -56,4 +69,28 @@ export async function removeImages(tags: string[]): Promise<void> {
 export async function containerNames(filter: string): Promise<string[]> {
   const out = await docker(['container', 'ls', '--all', '--filter', filter, '--format', '{{.Names}}'], { env: process.env })
   return out.stdout.split('\n').filter(Boolean)
+}
+
+/** Every container and image with this run's label, and `tags`, even when a build failed half way. */
+export async function removeRunArtifacts(tags: string[]): Promise<void> {
+  const env = process.env
+  const problems: string[] = []
+  const ids = async (args: string[]) => (await docker(args, { env })).stdout.split('\n').filter(Boolean)
+  try {
+    const leftover = await ids(containersWithLabelsArgs(runLabels))
+    if (leftover.length) await docker(removeContainersArgs(leftover), { env })
+  } catch (error) {
+    problems.push(`containers: ${(error as Error).message}`)
+  }
+  try {
+    const images = await ids(imagesWithLabelsArgs(runLabels))
+    // The id and the tag may name one image: the second removal then fails, which is fine.
+    await docker(removeImagesArgs([...images, ...tags]), { env, allowFailure: true })
+    const still = await ids(imagesWithLabelsArgs(runLabels))
+    for (const tag of tags) if ((await docker(imageExistsArgs(tag), { env, allowFailure: true })).code === 0) still.push(tag)
+    if (still.length) problems.push(`images still there: ${still.join(', ')}`)
+  } catch (error) {
+    problems.push(`images: ${(error as Error).message}`)
+  }
+  if (problems.length) throw new Error(`could not remove what run ${runId} made (remove by hand: label sf.test-run=${runId}):\n${problems.join('\n')}`)
 }

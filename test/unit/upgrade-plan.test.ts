@@ -1,0 +1,161 @@
+// What --dry-run prints: the upgrade's steps with the exact docker commands each runs, and the
+// candidate those commands start.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { candidateSpec } from '../../lib/upgrade/upgrade.ts'
+import { formatPlan, upgradePlan, type PlanInputs } from '../../lib/upgrade/plan.ts'
+import { vegaContainer, type VegaInputs } from '../../lib/vega.ts'
+
+const inputs: VegaInputs = {
+  name: 'sf-server-vega',
+  image: 'sha256:4e1f',
+  checkout: '/home/mhugo/code/sf',
+  workspaceDir: '/home/mhugo/code/other-repo',
+  workspacesDir: '/home/mhugo/code',
+  sfHome: '/home/mhugo/.sf',
+  bind: '100.64.0.7',
+  port: 4000,
+  dockerSocket: '/var/run/docker.sock',
+  dockerGid: 998,
+  graceMs: 600000,
+  stopTimeout: 610,
+  buildId: '20261127T101500Z-0123456789ab-beef',
+  commit: '0123456789abcdef0123456789abcdef01234567',
+}
+
+const planInputs: PlanInputs = {
+  prod: vegaContainer(inputs),
+  candidate: candidateSpec(inputs),
+  lockFile: '/home/mhugo/.sf/vega/sf-server-vega/lock.json',
+  runtimeImage: 'sf-source-server:local',
+  dockerfile: '/home/mhugo/code/sf/docker/Dockerfile.source-server',
+  prodUrl: 'http://100.64.0.7:4000',
+  candidateUrl: 'http://100.64.0.7:4001',
+}
+
+/** The options every vega container shares, after its name, restart policy and port. */
+const sharedRunOptions = (name: string) => [
+  '--env', 'SF_WORKSPACE_DIR=/workspace', '--env', 'SF_WORKSPACES_DIR=/workspaces', '--env', 'SF_HOME=/root/.sf',
+  '--env', 'SF_RPC_SHUTDOWN_GRACE_MS=600000', '--env', 'SF_SOURCE_HOST_ROOT=/home/mhugo/code/sf',
+  '--env', 'SF_WORKSPACE_HOST_DIR=/home/mhugo/code/other-repo', '--env', 'SF_WORKSPACES_HOST_DIR=/home/mhugo/code',
+  '--env', 'SF_HOME_HOST_DIR=/home/mhugo/.sf', '--env', `SF_VEGA_NAME=${name}`,
+  '--env', 'SF_WEB_BUILD_ID=20261127T101500Z-0123456789ab-beef',
+  '--mount', 'type=bind,source=/home/mhugo/code/sf,target=/opt/sf',
+  '--mount', 'type=bind,source=/home/mhugo/code/other-repo,target=/workspace',
+  '--mount', 'type=bind,source=/home/mhugo/code,target=/workspaces',
+  '--mount', 'type=bind,source=/home/mhugo/code,target=/home/mhugo/code',
+  '--mount', 'type=bind,source=/home/mhugo/.sf,target=/root/.sf',
+  '--mount', 'type=bind,source=/var/run/docker.sock,target=/var/run/docker.sock',
+  '--label', 'sf.role=vega', '--label', `sf.vega.name=${name}`,
+  '--label', 'sf.build-id=20261127T101500Z-0123456789ab-beef', '--label', 'sf.commit=0123456789abcdef0123456789abcdef01234567',
+  'sha256:4e1f',
+  'node', '/opt/sf/dist/loader.js', 'server', '/workspace', '--host', '0.0.0.0', '--port', '4000',
+]
+
+const probes = (url: string) => `${url}/api/healthz, /api/ready, /api/version (must be the new commit and build), /api/projects`
+
+describe('upgradePlan', () => {
+  test('lists every step in order with the exact docker commands it runs', () => {
+    assert.deepEqual(upgradePlan(planInputs), [
+      { step: 'lock', what: 'take /home/mhugo/.sf/vega/sf-server-vega/lock.json, or refuse while another upgrade holds it', commands: [] },
+      { step: 'converge', what: 'remove a leftover sf-server-vega-candidate; restore sf-server-vega-previous if a killed run left it', commands: [] },
+      { step: 'build', what: 'bundle dist/loader.js, next build into a new dist/web/builds/<new build>, write the manifest', commands: [] },
+      {
+        step: 'image',
+        what: 'build the runtime image sf-source-server:local',
+        commands: [[
+          'build', '--file', '/home/mhugo/code/sf/docker/Dockerfile.source-server', '--tag', 'sf-source-server:local',
+          '--build-arg', 'BASE_IMAGE=<base image>', '--label', 'sf.role=runtime', '<empty folder>',
+        ]],
+      },
+      {
+        step: 'candidate',
+        what: 'start sf-server-vega-candidate',
+        commands: [[
+          'run', '--detach', '--name', 'sf-server-vega-candidate', '--restart', 'no', '--stop-signal', 'SIGTERM', '--stop-timeout', '610',
+          '--group-add', '998', '--publish', '100.64.0.7:4001:4000',
+          ...sharedRunOptions('sf-server-vega-candidate'),
+        ]],
+      },
+      { step: 'probe candidate', what: probes('http://100.64.0.7:4001'), commands: [] },
+      {
+        step: 'drain prod',
+        what: 'stop sf-server-vega, waiting up to 610s for its drain; keep it aside for rollback',
+        commands: [
+          ['stop', '--time', '610', 'sf-server-vega'],
+          ['rename', 'sf-server-vega', 'sf-server-vega-previous'],
+        ],
+      },
+      {
+        step: 'prod',
+        what: 'start the new sf-server-vega',
+        commands: [[
+          'run', '--detach', '--name', 'sf-server-vega', '--restart', 'unless-stopped', '--stop-signal', 'SIGTERM', '--stop-timeout', '610',
+          '--group-add', '998', '--publish', '100.64.0.7:4000:4000',
+          ...sharedRunOptions('sf-server-vega'),
+        ]],
+      },
+      { step: 'probe prod', what: `${probes('http://100.64.0.7:4000')}; on failure restart the old sf-server-vega`, commands: [] },
+      {
+        step: 'clean up',
+        what: 'remove the old prod and the candidate',
+        commands: [
+          ['rm', '--force', 'sf-server-vega-previous'],
+          ['rm', '--force', 'sf-server-vega-candidate'],
+        ],
+      },
+    ])
+  })
+})
+
+describe('formatPlan', () => {
+  test('starts with the dry-run header and numbers the steps, each command under its step', () => {
+    const lines = formatPlan(upgradePlan(planInputs)).split('\n')
+    assert.equal(lines[0], 'upgrade plan (dry run: nothing was changed)')
+    assert.deepEqual(
+      lines.filter((l) => /^ {0,1}\d+\. /.test(l)).map((l) => l.slice(0, l.indexOf(':'))),
+      [' 1. lock', ' 2. converge', ' 3. build', ' 4. image', ' 5. candidate', ' 6. probe candidate', ' 7. drain prod', ' 8. prod', ' 9. probe prod', '10. clean up'],
+    )
+    assert.ok(
+      lines.includes(
+        "      docker build --file /home/mhugo/code/sf/docker/Dockerfile.source-server --tag sf-source-server:local --build-arg 'BASE_IMAGE=<base image>' --label sf.role=runtime '<empty folder>'",
+      ),
+    )
+    assert.ok(lines.includes('      docker stop --time 610 sf-server-vega'))
+  })
+
+  test('quotes the arguments a shell would split or expand, and only those', () => {
+    const text = formatPlan([
+      {
+        step: 'image',
+        what: 'build it',
+        commands: [['run', '--env', 'A=b c', '--env', 'B=$HOME', '--env', "C=it's", '--env', 'D=x;y', '--env', 'E=', '--mount', 'type=bind,source=/a/b@c+d%e,target=/f:g', '']],
+      },
+      { step: 'lock', what: 'take it', commands: [] },
+    ])
+    assert.equal(
+      text,
+      [
+        'upgrade plan (dry run: nothing was changed)',
+        ' 1. image: build it',
+        `      docker run --env 'A=b c' --env 'B=$HOME' --env 'C=it'\\''s' --env 'D=x;y' --env E= --mount type=bind,source=/a/b@c+d%e,target=/f:g ''`,
+        ' 2. lock: take it',
+      ].join('\n'),
+    )
+  })
+})
+
+describe('candidateSpec', () => {
+  test('is prod under <name>-candidate on the next port, never restarted, and otherwise the same', () => {
+    const prod = vegaContainer(inputs)
+    assert.deepEqual(candidateSpec(inputs), {
+      ...prod,
+      name: 'sf-server-vega-candidate',
+      ports: [{ bind: '100.64.0.7', hostPort: 4001, containerPort: 4000 }],
+      restart: 'no',
+      // The container's own name, which vegaContainer writes into its env and labels.
+      env: { ...prod.env, SF_VEGA_NAME: 'sf-server-vega-candidate' },
+      labels: { ...prod.labels, 'sf.vega.name': 'sf-server-vega-candidate' },
+    })
+  })
+})
