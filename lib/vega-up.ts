@@ -6,12 +6,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { chooseBaseImage } from './base-choice.ts'
 import { buildCore } from './core-build.ts'
-import { buildImage, docker, inspectContainer, logsArgs, removeContainerArgs, runDetachedArgs, stopArgs } from './docker.ts'
+import { buildImage, docker, inspectContainer, logsArgs, removeContainerArgs, runDetachedArgs } from './docker.ts'
 import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
 import { BuildError, ProbeError } from './errors.ts'
 import { readManifest, type ReleaseManifest } from './manifest.ts'
-import { distPaths, repoRoot } from './paths.ts'
+import { distPaths } from './paths.ts'
 import { fetchAnswer } from './probe.ts'
+import { drainContainer } from './upgrade/prod.ts'
 import { probeServer } from './upgrade/probes.ts'
 import type { Progress } from './progress.ts'
 import { writeReleaseManifest } from './release.ts'
@@ -128,7 +129,7 @@ export async function buildRuntimeImage(ctx: VegaContext): Promise<void> {
   const done = ctx.progress.phase(`build ${ctx.config.SF_VEGA_IMAGE} on ${base.image}`)
   const context = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-runtime-'))
   try {
-    const dockerfile = path.join(repoRoot, 'docker', 'Dockerfile.source-server')
+    const dockerfile = path.join(ctx.root, 'docker', 'Dockerfile.source-server')
     await buildImage({ dockerfile, context, tag: ctx.config.SF_VEGA_IMAGE, buildArgs: { BASE_IMAGE: base.image }, labels: { 'sf.role': 'runtime' } }, ctx.env, ctx.progress)
   } finally {
     await fs.rm(context, { recursive: true, force: true })
@@ -142,12 +143,8 @@ async function replace(ctx: VegaContext, preflight: Preflight, create: () => Pro
   await fs.mkdir(config.SF_HOME, { recursive: true, mode: 0o700 })
   if (preflight.existing) {
     const name = preflight.existing.name
-    const done = progress.phase(`drain ${name} (docker stop --time ${config.SF_VEGA_DRAIN_STOP_TIME})`)
-    const stopped = await docker(stopArgs(name, config.SF_VEGA_DRAIN_STOP_TIME), { env, allowFailure: true })
-    const after = await inspectContainer(name, env)
-    done(after ? `exit code ${after.exitCode}` : 'gone')
-    // Forced removal is the fallback when the stop itself failed.
-    await docker(removeContainerArgs(name, { force: stopped.code !== 0 }), { env })
+    if (preflight.existing.running) await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+    await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
   }
   const done = progress.phase(`start ${config.SF_VEGA_NAME}`)
   await create()

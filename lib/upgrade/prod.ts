@@ -31,16 +31,7 @@ export async function swapProd(o: SwapOptions): Promise<SwapOutcome> {
   const { env, progress, spec } = o
   const old = await inspectContainer(spec.name, env)
   if (old) {
-    if (old.running) {
-      const done = progress.phase(`drain ${spec.name} (docker stop --time ${o.stopTimeout})`)
-      const stopped = await docker(stopArgs(spec.name, o.stopTimeout), { env, allowFailure: true })
-      const after = await inspectContainer(spec.name, env)
-      done(after ? `exit code ${after.exitCode}` : 'gone')
-      if (stopped.code !== 0) {
-        progress.note(`docker stop failed (${stopped.stderr.trim()}): removing ${spec.name} by force`)
-        await docker(removeContainerArgs(spec.name, { force: true }), { env })
-      }
-    }
+    if (old.running) await drainContainer(spec.name, o.stopTimeout, env, progress)
     if (await inspectContainer(spec.name, env)) await docker(renameArgs(spec.name, asideName(spec.name)), { env })
   }
   let done = progress.phase(`start ${spec.name}`)
@@ -67,6 +58,21 @@ export async function swapProd(o: SwapOptions): Promise<SwapOutcome> {
   progress.note(`new ${spec.name} failed: ${error}`)
   await showLogs(spec.name, env, progress)
   return { swapped: false, error, rollback: await restoreAside(spec.name, o) }
+}
+
+/**
+ * `docker stop --time`: SIGTERM, then the server drains and exits (the stop returns then), or is
+ * killed at the timeout. When the stop itself fails, the container is removed by force.
+ */
+export async function drainContainer(name: string, stopTimeout: number, env: Env, progress: Progress): Promise<void> {
+  const done = progress.phase(`drain ${name} (docker stop --time ${stopTimeout})`)
+  const stopped = await docker(stopArgs(name, stopTimeout), { env, allowFailure: true })
+  const after = await inspectContainer(name, env)
+  done(after ? `exit code ${after.exitCode}` : 'gone')
+  if (stopped.code !== 0) {
+    progress.note(`docker stop failed (${stopped.stderr.trim()}): removing ${name} by force`)
+    await docker(removeContainerArgs(name, { force: true }), { env })
+  }
 }
 
 /** Put the container kept aside back as prod and probe it. */

@@ -6,7 +6,6 @@ import path from 'node:path'
 import { buildCore } from '../core-build.ts'
 import { docker, imageInspectArgs, inspectContainer, removeContainerArgs, runDetachedArgs, type ContainerSpec } from '../docker.ts'
 import { SfError } from '../errors.ts'
-import { repoRoot } from '../paths.ts'
 import { writeReleaseManifest } from '../release.ts'
 import { vegaContainer, type VegaInputs } from '../vega.ts'
 import { preflightVega, urlOf } from '../vega-preflight.ts'
@@ -68,7 +67,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
       candidate: candidateSpec(inputs),
       lockFile: lockFile(config.SF_HOME, name),
       runtimeImage: config.SF_VEGA_IMAGE,
-      dockerfile: path.join(repoRoot, 'docker', 'Dockerfile.source-server'),
+      dockerfile: path.join(ctx.root, 'docker', 'Dockerfile.source-server'),
       prodUrl,
       candidateUrl,
     })

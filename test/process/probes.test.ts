@@ -102,6 +102,20 @@ describe('a server with no admin token configured', () => {
     }
   })
 
+  test('answers /api/version with 503 and the fix when it started without a manifest', async () => {
+    const missing = path.join(tempDir('no-manifest'), 'sf-release-manifest.json')
+    const server = await startServer({ env: { SF_RELEASE_MANIFEST: missing } })
+    try {
+      const answer = await fetchAnswer(`${server.url}/api/version`)
+      assert.equal(answer.status, 503)
+      assert.match(String((answer.json as { error: string }).error), /no release manifest at .*: run npm run write-manifest/)
+      assert.match(server.output(), /warning: no release manifest at/)
+      assert.equal((await fetchAnswer(`${server.url}/api/ready`)).status, 200, 'still ready: the probes work without it')
+    } finally {
+      server.kill()
+    }
+  })
+
   test('uses SF_ADMIN_TOKEN when it is set', async () => {
     const token = 'a-token-from-the-environment-0123'
     const server = await startServer({ env: { SF_ADMIN_TOKEN: token } })
