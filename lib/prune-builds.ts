@@ -85,3 +85,13 @@ export async function removeBuilds(root: string, ids: string[]): Promise<void> {
     await fs.rm(path.join(dist.releases, `${id}.json`), { force: true })
   }
 }
+
+/** Gather, plan and (unless a dry run) remove. The deploy scripts run it after a successful change. */
+export async function pruneBuilds(o: { root: string; env: Env; sfHome: string; keep: number; dryRun?: boolean }): Promise<PrunePlan> {
+  const plan = planPrune(await gatherPruneFacts(o.root, o.env, o.sfHome), o.keep)
+  if (!o.dryRun) await removeBuilds(o.root, plan.remove)
+  return plan
+}
+
+/** Builds kept after a deploy, beyond those in use: enough to look back, small enough for the disk. */
+export const keepAfterDeploy = 5

@@ -21,6 +21,7 @@ import { preflightVega, urlOf, type Preflight } from './vega-preflight.ts'
 import { buildWebHost } from './web-host.ts'
 import { acquireLock, lockFile } from './upgrade/lock.ts'
 import { recordServing } from './upgrade/releases.ts'
+import { keepAfterDeploy, pruneBuilds } from './prune-builds.ts'
 
 export interface VegaContext {
   root: string
@@ -75,6 +76,13 @@ async function runContainer(ctx: VegaContext, preflight: Preflight): Promise<Ser
   return waitServing(ctx, inputs, preflight.probeHost)
 }
 
+/** Remove old staged builds nothing needs, as one phase. */
+export async function pruneAfterDeploy(ctx: VegaContext): Promise<void> {
+  const done = ctx.progress.phase('prune old builds')
+  const plan = await pruneBuilds({ root: ctx.root, env: ctx.env, sfHome: ctx.config.SF_HOME, keep: keepAfterDeploy })
+  done(`removed ${plan.remove.length}, kept ${plan.keep.length}`)
+}
+
 /** Under the upgrade lock (no two changes to one container at once); records what now serves. */
 async function locked(ctx: VegaContext, command: string, body: () => Promise<Serving>): Promise<Serving> {
   const { config, env } = ctx
@@ -84,6 +92,7 @@ async function locked(ctx: VegaContext, command: string, body: () => Promise<Ser
     const state = await inspectContainer(config.SF_VEGA_NAME, env)
     const m = serving.manifest
     if (state) await recordServing(config.SF_HOME, config.SF_VEGA_NAME, { buildId: m.webHost.buildId, commit: m.git.commit, dirty: m.git.dirty, imageId: state.imageId, at: state.startedAt })
+    await pruneAfterDeploy(ctx)
     return serving
   } finally {
     await lock.release()

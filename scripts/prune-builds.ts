@@ -4,16 +4,15 @@ import { runEntry } from '../lib/cli.ts'
 import { loadEnv, readConfig } from '../lib/env.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { gatherPruneFacts, planPrune, removeBuilds } from '../lib/prune-builds.ts'
+import { pruneBuilds } from '../lib/prune-builds.ts'
 
 await runEntry(async () => {
   const { values } = parseArgs({ options: { keep: { type: 'string' }, 'dry-run': { type: 'boolean' }, verbose: { type: 'boolean' } } })
   const keep = Number(values.keep ?? '3')
   if (!Number.isInteger(keep) || keep < 1) throw new ConfigError(`--keep ${JSON.stringify(values.keep)}: must be a whole number of builds, 1 or more`)
   const config = readConfig(loadEnv(process.env, repoRoot), { checkout: repoRoot })
-  const plan = planPrune(await gatherPruneFacts(repoRoot, process.env, config.SF_HOME), keep)
+  const plan = await pruneBuilds({ root: repoRoot, env: process.env, sfHome: config.SF_HOME, keep, dryRun: values['dry-run'] })
   for (const k of plan.keep) process.stderr.write(`keep   ${k.buildId}: ${k.why.join(', ')}\n`)
   for (const id of plan.remove) process.stderr.write(`${values['dry-run'] ? 'would remove' : 'remove'} ${id}\n`)
-  if (!values['dry-run']) await removeBuilds(repoRoot, plan.remove)
   process.stdout.write(JSON.stringify(plan) + '\n')
 })

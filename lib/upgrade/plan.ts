@@ -40,7 +40,7 @@ export function upgradePlan(p: PlanInputs): PlanStep[] {
     { step: 'probe prod', what: `${probes(p.prodUrl)}; on failure restart the old ${p.prod.name}`, commands: [] },
     {
       step: 'clean up',
-      what: 'remove the old prod and the candidate',
+      what: 'remove the old prod and the candidate; remove staged builds nothing needs (npm run prune-builds, keeping the newest 5)',
       commands: [removeContainerArgs(asideName(p.prod.name), { force: true }), removeContainerArgs(candidateName(p.prod.name), { force: true })],
     },
   ]

@@ -11,7 +11,7 @@ import { vegaContainer, type VegaInputs } from '../vega.ts'
 import { preflightVega, urlOf } from '../vega-preflight.ts'
 
 export { urlOf }
-import { buildRuntimeImage, vegaInputs, type VegaContext } from '../vega-up.ts'
+import { buildRuntimeImage, pruneAfterDeploy, vegaInputs, type VegaContext } from '../vega-up.ts'
 import { buildWebHost } from '../web-host.ts'
 import { appendHistory, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -131,6 +131,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     done()
     if (!swap.swapped) throw new UpgradeError(`the new ${name} failed its probes (${swap.error}); rolled back: ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, to)
+    await pruneAfterDeploy(ctx)
     const result = { ...entry(ctx, 'upgraded', from, to, null, null), at: started }
     await appendHistory(config.SF_HOME, result)
     return result

@@ -98,7 +98,7 @@ describe('upgradePlan', () => {
       { step: 'probe prod', what: `${probes('http://100.64.0.7:4000')}; on failure restart the old sf-server-vega`, commands: [] },
       {
         step: 'clean up',
-        what: 'remove the old prod and the candidate',
+        what: 'remove the old prod and the candidate; remove staged builds nothing needs (npm run prune-builds, keeping the newest 5)',
         commands: [
           ['rm', '--force', 'sf-server-vega-previous'],
           ['rm', '--force', 'sf-server-vega-candidate'],
