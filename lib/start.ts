@@ -12,15 +12,19 @@ import { writeReleaseManifest } from './release.ts'
 import { run } from './run.ts'
 import { buildWebHost, currentWebHost } from './web-host.ts'
 
+/** `npm --prefix web ci` when web/node_modules has no Next. */
+export async function ensureWebDependencies(root: string, env: Env, progress: Progress): Promise<void> {
+  const web = webPaths(root)
+  if (existsSync(path.join(web.nodeModules, 'next'))) return
+  const done = progress.phase('install web dependencies (npm --prefix web ci)')
+  await run('npm', ['--prefix', web.web, 'ci', '--no-audit', '--no-fund'], { cwd: root, env })
+  done()
+}
+
 /** Build whatever the loader needs and is missing; each step is one progress phase. */
 export async function ensureBuilt(root: string, env: Env, progress: Progress): Promise<void> {
-  const web = webPaths(root)
   const dist = distPaths(root)
-  if (!existsSync(path.join(web.nodeModules, 'next'))) {
-    const done = progress.phase('install web dependencies (npm --prefix web ci)')
-    await run('npm', ['--prefix', web.web, 'ci', '--no-audit', '--no-fund'], { cwd: root, env })
-    done()
-  }
+  await ensureWebDependencies(root, env, progress)
   if (!existsSync(dist.loader)) {
     const done = progress.phase('bundle dist/loader.js')
     await buildCore(root)

@@ -8,6 +8,8 @@ import { runEntry } from '../lib/cli.ts'
 import { engineAnswers } from '../lib/docker.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
+import { createProgress } from '../lib/progress.ts'
+import { ensureWebDependencies } from '../lib/start.ts'
 
 const tiers = ['unit', 'process', 'container'] as const
 type Tier = (typeof tiers)[number]
@@ -28,6 +30,7 @@ await runEntry(async () => {
       }
     }
     if (tier !== 'unit' && !built) {
+      await ensureWebDependencies(repoRoot, process.env, createProgress())
       for (const script of ['build:core', 'build:web-host', 'write-manifest']) {
         const result = spawnSync('npm', ['run', '--silent', script], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] })
         if (result.status !== 0) return 1
