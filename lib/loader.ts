@@ -2,13 +2,13 @@
 // finds the staged web host and runs it as a child with SF_* set, forwarding signals and exiting with
 // the host's status.
 import { spawn } from 'node:child_process'
-import net from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
 import { BuildError, ConfigError } from './errors.ts'
 import { readManifest } from './manifest.ts'
 import { distPaths } from './paths.ts'
+import { listenProblem } from './ports.ts'
 import { currentWebHost } from './web-host.ts'
 
 export const loaderUsage = `usage: node dist/loader.js server <workspace> [--host H] [--port P]
@@ -88,14 +88,12 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
     SF_WEB_PROJECT_CWD: config.SF_WORKSPACE_DIR,
     SF_WEB_HOST: config.SF_WEB_HOST,
     SF_WEB_PORT: String(config.SF_WEB_PORT),
-  }
-  Object.assign(hostEnv, {
     // What Next's standalone server reads.
     HOSTNAME: config.SF_WEB_HOST,
     PORT: String(config.SF_WEB_PORT),
     // Next must leave SIGTERM/SIGINT to the drain (web/server/lifecycle.ts).
     NEXT_MANUAL_SIG_HANDLE: 'true',
-  })
+  }
   return { config, serverJs: host.serverJs, env: hostEnv, warnings }
 }
 
@@ -127,18 +125,14 @@ export function runServer(plan: LoaderPlan): Promise<number> {
 const osSignals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
 /** Refuse early, with the fix, when the address cannot be bound. */
-function assertPortFree(host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const why =
-        error.code === 'EADDRINUSE'
-          ? `port ${port} on ${host} is already in use: stop what holds it (ss -ltnp 'sport = :${port}') or pass --port`
-          : error.code === 'EADDRNOTAVAIL'
-            ? `${host} is not an address of this machine: pass --host with one of its addresses (127.0.0.1 for loopback)`
-            : `cannot listen on ${host}:${port} (${error.code}): ${error.message}`
-      reject(new ConfigError(why))
-    })
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()))
-  })
+async function assertPortFree(host: string, port: number): Promise<void> {
+  const code = await listenProblem(host, port)
+  if (code === null) return
+  throw new ConfigError(
+    code === 'EADDRINUSE'
+      ? `port ${port} on ${host} is already in use: stop what holds it (ss -ltnp 'sport = :${port}') or pass --port`
+      : code === 'EADDRNOTAVAIL'
+        ? `${host} is not an address of this machine: pass --host with one of its addresses (127.0.0.1 for loopback)`
+        : `cannot listen on ${host}:${port} (${code})`,
+  )
 }

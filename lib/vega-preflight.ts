@@ -1,10 +1,10 @@
 // Preflight for the vega container: every check runs before anything is changed, and all problems
 // are reported at once. Checks return problems and never throw; the caller throws one error.
 import fs from 'node:fs'
-import net from 'node:net'
 import { containersPublishingArgs, docker, engineAnswers, inspectContainer, type ContainerState } from './docker.ts'
 import type { Env, SfConfig } from './env.ts'
 import { ConfigError, DockerError } from './errors.ts'
+import { listenProblem } from './ports.ts'
 
 const anyAddress = new Set(['0.0.0.0', '::', '[::]'])
 
@@ -70,11 +70,7 @@ export function urlOf(host: string, port: number): string {
 
 /** Why `bind:port` cannot be published, naming who holds it, or null when it is free. */
 async function portProblem(bind: string, port: number, env: Env): Promise<string | null> {
-  const code = await new Promise<string | null>((resolve) => {
-    const server = net.createServer()
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))
-    server.listen({ host: bind.replace(/^\[|\]$/g, ''), port, exclusive: true }, () => server.close(() => resolve(null)))
-  })
+  const code = await listenProblem(bind, port)
   if (code === null) return null
   if (code === 'EADDRNOTAVAIL') return `SF_VEGA_BIND=${JSON.stringify(bind)}: not an address of this host; use one of its addresses (127.0.0.1, or the Tailscale address)`
   const holders = (await docker(containersPublishingArgs(port), { env, allowFailure: true })).stdout.trim()

@@ -2,7 +2,6 @@
 // folders, put into the environment the toolkit reads, and removed again afterwards.
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { imageExists } from '../base-choice.ts'
@@ -11,7 +10,7 @@ import { docker, removeContainerArgs, removeImagesArgs } from '../docker.ts'
 import type { Env } from '../env.ts'
 import type { Progress } from '../progress.ts'
 import { asideName, candidateName } from '../upgrade/prod.ts'
-import { BenchError } from './errors.ts'
+import { freePortPair } from '../ports.ts'
 
 export interface Sandbox {
   /** The caller's environment with the run's SF_* variables over it. */
@@ -69,25 +68,4 @@ async function localBase(env: Env, progress: Progress): Promise<string> {
   const tag = defaultBaseTag()
   if (!(await imageExists(tag, env))) await buildBaseImage({ tag, env, progress })
   return tag
-}
-
-/** A port that is free on `host` with the next one up free too (prod and the upgrade's candidate). */
-async function freePortPair(host: string): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await listenOnce(host, 0)
-    if (port !== null && port < 65535 && (await listenOnce(host, port + 1)) !== null) return port
-  }
-  throw new BenchError(`found no two free neighbouring ports on ${host} in 50 tries: free some ports and run the benchmark again`)
-}
-
-/** Listen on the port and close again: the port it got, or null when it was taken. */
-function listenOnce(host: string, port: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.once('error', () => resolve(null))
-    server.listen({ host, port, exclusive: true }, () => {
-      const got = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(got))
-    })
-  })
 }

@@ -3,7 +3,6 @@
 // and records; it asserts no times.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { defaultBaseTag } from '../base-image.ts'
@@ -12,6 +11,7 @@ import { docker, engineAnswers, imageInspectArgs, removeImagesArgs } from '../do
 import { buildSfServerImage } from '../sf-server-image.ts'
 import type { Env } from '../env.ts'
 import { distPaths } from '../paths.ts'
+import { freePort } from '../ports.ts'
 import { waitFor } from '../probe.ts'
 import type { Progress } from '../progress.ts'
 import { writeReleaseManifest } from '../release.ts'
@@ -102,14 +102,4 @@ async function startOnce(root: string, env: Env): Promise<{ readyMs: number; sto
     child.kill('SIGKILL')
     await fs.rm(home, { recursive: true, force: true })
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }

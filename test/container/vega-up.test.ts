@@ -9,7 +9,7 @@ import { docker, execArgs, inspectContainer } from '../../lib/docker.ts'
 import { distPaths, repoRoot } from '../../lib/paths.ts'
 import { fetchAnswer } from '../../lib/probe.ts'
 import { inContainer } from '../../lib/vega.ts'
-import { containerNames, localBase, removeContainers, removeImages, requireEngine, runId, withLogs } from '../support/docker.ts'
+import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../support/docker.ts'
 import { workspacesFixture } from '../support/fixtures.ts'
 import { freePort, tempDir } from '../support/server.ts'
 
@@ -39,15 +39,7 @@ if (engine) {
 
     before(async () => {
       port = await freePort()
-      env = {
-        SF_VEGA_NAME: name,
-        SF_VEGA_IMAGE: image,
-        SF_VEGA_PORT: String(port),
-        SF_BASE_IMAGE: await localBase(),
-        SF_HOME: sfHome,
-        SF_WORKSPACE_DIR: fixture.alpha,
-        SF_WORKSPACES_DIR: fixture.root,
-      }
+      env = await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })
     })
     after(async () => {
       await removeContainers([name])
@@ -130,7 +122,7 @@ if (engine) {
     let env: Record<string, string>
 
     before(async () => {
-      env = { SF_VEGA_NAME: name, SF_VEGA_IMAGE: image, SF_VEGA_PORT: String(await freePort()), SF_BASE_IMAGE: await localBase(), SF_HOME: path.join(fixture.root, '.sf-home'), SF_WORKSPACE_DIR: fixture.alpha, SF_WORKSPACES_DIR: fixture.root }
+      env = await vegaEnv({ name, image, port: await freePort(), sfHome: path.join(fixture.root, '.sf-home'), workspace: fixture.alpha, workspaces: fixture.root })
     })
     after(async () => {
       await removeContainers([name])

@@ -2,34 +2,17 @@
 // commits it and upgrades the one prod container the suite runs, with per-run names and ports.
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { inspectContainer } from '../../lib/docker.ts'
+import { freePortPair } from '../../lib/ports.ts'
 import { fetchAnswer } from '../../lib/probe.ts'
 import { readHistory } from '../../lib/upgrade/history.ts'
-import { containerNames, localBase, removeContainers, removeImages, requireEngine, runId, withLogs } from '../support/docker.ts'
+import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../support/docker.ts'
 import { workspacesFixture } from '../support/fixtures.ts'
 import { npmRun } from '../support/npm.ts'
 import { scratchCheckout } from '../support/scratch.ts'
 import { tempDir } from '../support/server.ts'
-
-/** A free port whose next port is free too: prod and its candidate. */
-async function freePair(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port
-        s.close(() => resolve(p))
-      })
-    })
-    const next = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false))
-      s.listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)))
-    })
-    if (next && port < 65535) return port
-  }
-}
 
 const readyRoute = 'web/app/api/ready/route.ts'
 const versionRoute = 'web/app/api/version/route.ts'
@@ -52,17 +35,9 @@ if (engine) {
     const lastHistory = async () => (await readHistory(sfHome, 1))[0]
 
     before(async () => {
-      const port = await freePair()
+      const port = await freePortPair()
       url = `http://127.0.0.1:${port}`
-      env = {
-        SF_VEGA_NAME: name,
-        SF_VEGA_IMAGE: image,
-        SF_VEGA_PORT: String(port),
-        SF_BASE_IMAGE: await localBase(),
-        SF_HOME: sfHome,
-        SF_WORKSPACE_DIR: fixture.alpha,
-        SF_WORKSPACES_DIR: fixture.root,
-      }
+      env = await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
       assert.equal(await up.exited, 0, up.stderr())
       fs.writeFileSync(path.join(sfHome, 'kept-data'), 'precious\n')

@@ -45,6 +45,19 @@ export async function localBase(): Promise<string> {
   return tag
 }
 
+/** The variables that give a vega container under test its own name, image, port and folders. */
+export async function vegaEnv(o: { name: string; image: string; port: number; sfHome: string; workspace: string; workspaces: string }): Promise<Record<string, string>> {
+  return {
+    SF_VEGA_NAME: o.name,
+    SF_VEGA_IMAGE: o.image,
+    SF_VEGA_PORT: String(o.port),
+    SF_BASE_IMAGE: await localBase(),
+    SF_HOME: o.sfHome,
+    SF_WORKSPACE_DIR: o.workspace,
+    SF_WORKSPACES_DIR: o.workspaces,
+  }
+}
+
 /** Run `body`; when it fails, print the last log lines of each container first. */
 export async function withLogs(containers: string[], body: () => Promise<void>): Promise<void> {
   try {

@@ -1,22 +1,13 @@
 // Starting the real loader on a free loopback port, for process tests.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { distPaths, repoRoot } from '../../lib/paths.ts'
+import { freePort } from '../../lib/ports.ts'
 import { waitFor } from '../../lib/probe.ts'
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `sf-${prefix}-`))
