@@ -55,9 +55,9 @@ if (engine) {
         const token = fs.readFileSync(path.join(sfHome, 'admin-token'), 'utf8').trim()
         const commit = scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// upgraded\nexport const dynamic'), 'a new release')
         const run = upgrade()
-        // In flight well before the drain: it starts while the candidate is probed.
+        // In flight well before the drain: it starts while the candidate is probed, and outlasts a slow probe.
         await run.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith(`probe ${name}-candidate`))
-        const slow = fetchAnswer(`${url}/api/hold?ms=8000`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 60_000 }).then((a) => ({ ...a, at: Date.now() }))
+        const slow = fetchAnswer(`${url}/api/hold?ms=15000`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 60_000 }).then((a) => ({ ...a, at: Date.now() }))
         await run.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith(`drain ${name}`))
         const drainStarted = Date.now()
         assert.equal(await run.exited, 0, run.stderr())
