@@ -8,7 +8,7 @@ import { docker, imageInspectArgs, inspectContainer, removeContainerArgs, runDet
 import { SfError } from '../errors.ts'
 import { writeReleaseManifest } from '../release.ts'
 import { vegaContainer, type VegaInputs } from '../vega.ts'
-import { preflightVega, urlOf } from '../vega-preflight.ts'
+import { preflightVega, urlOf, type Preflight } from '../vega-preflight.ts'
 
 export { urlOf }
 import { buildRuntimeImage, pruneAfterDeploy, vegaInputs, type VegaContext } from '../vega-up.ts'
@@ -16,7 +16,7 @@ import { buildWebHost } from '../web-host.ts'
 import { appendHistory, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { formatPlan, upgradePlan } from './plan.ts'
-import { probeServer } from './probes.ts'
+import { probeServer, type Expected } from './probes.ts'
 import { candidateName, converge, RollbackError, showLogs, swapProd } from './prod.ts'
 import { recordServing, type Release } from './releases.ts'
 import type { Report } from './report.ts'
@@ -61,18 +61,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const candidateUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT + 1)
 
   if (o.dryRun) {
-    const inputs = { ...vegaInputs(ctx, preflight), buildId: '<new build>', commit: '<new commit>', image: '<new runtime image id>' }
-    const steps = upgradePlan({
-      prod: vegaContainer(inputs),
-      candidate: candidateSpec(inputs),
-      lockFile: lockFile(config.SF_HOME, name),
-      runtimeImage: config.SF_VEGA_IMAGE,
-      dockerfile: path.join(ctx.root, 'docker', 'Dockerfile.source-server'),
-      prodUrl,
-      candidateUrl,
-    })
-    progress.event('plan', { steps })
-    process.stderr.write(formatPlan(steps) + '\n')
+    printPlan(ctx, preflight, prodUrl, candidateUrl)
     return null
   }
 
@@ -98,32 +87,11 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     // The candidate's port must be free as well (a leftover candidate was removed above).
     await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
 
-    done = progress.phase('bundle dist/loader.js')
-    await buildCore(ctx.root)
-    done()
-    await buildWebHost({ root: ctx.root, env, progress })
-    done = progress.phase('write dist/sf-release-manifest.json')
-    const manifest = await writeReleaseManifest({ root: ctx.root, image: { tag: null, digest: null } })
-    done(`commit ${manifest.git.commit.slice(0, 12)}, build ${manifest.webHost.buildId}`)
-    await buildRuntimeImage(ctx)
-    const imageId = (await docker(imageInspectArgs(config.SF_VEGA_IMAGE, '{{.Id}}'), { env })).stdout.trim()
-    to = { buildId: manifest.webHost.buildId, commit: manifest.git.commit, dirty: manifest.git.dirty, imageId, at: started }
-    const inputs: VegaInputs = { ...vegaInputs(ctx, preflight), image: imageId }
+    to = await buildRelease(ctx, started)
+    const inputs: VegaInputs = { ...vegaInputs(ctx, preflight), image: to.imageId }
     const expected = { commit: to.commit, buildId: to.buildId }
-
     const candidate = candidateSpec(inputs)
-    done = progress.phase(`start ${candidate.name}`)
-    await docker(runDetachedArgs(candidate), { env })
-    done()
-    done = progress.phase(`probe ${candidate.name}`)
-    try {
-      await probeServer(candidateUrl, expected, { deadlineMs: o.probeDeadlineMs, container: candidate.name, env })
-    } catch (error) {
-      await showLogs(candidate.name, env, progress)
-      await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
-      throw new UpgradeError(`the candidate failed, so ${name} was not touched: ${(error as Error).message}`, 'candidate-failed')
-    }
-    done()
+    await proveCandidate(ctx, candidate, expected, candidateUrl, o.probeDeadlineMs)
 
     const swap = await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs: o.probeDeadlineMs })
     done = progress.phase(`remove ${candidate.name}`)
@@ -143,6 +111,54 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   } finally {
     await lock.release()
   }
+}
+
+/** The new release: the loader, the web host in its own build folder, the manifest, the runtime image. */
+async function buildRelease(ctx: UpgradeContext, at: string): Promise<Release> {
+  const { config, env, progress } = ctx
+  let done = progress.phase('bundle dist/loader.js')
+  await buildCore(ctx.root)
+  done()
+  await buildWebHost({ root: ctx.root, env, progress })
+  done = progress.phase('write dist/sf-release-manifest.json')
+  const manifest = await writeReleaseManifest({ root: ctx.root, image: { tag: null, digest: null } })
+  done(`commit ${manifest.git.commit.slice(0, 12)}, build ${manifest.webHost.buildId}`)
+  await buildRuntimeImage(ctx)
+  const imageId = (await docker(imageInspectArgs(config.SF_VEGA_IMAGE, '{{.Id}}'), { env })).stdout.trim()
+  return { buildId: manifest.webHost.buildId, commit: manifest.git.commit, dirty: manifest.git.dirty, imageId, at }
+}
+
+/** Start the candidate and probe it; on failure show its last log lines, remove it and stop here. */
+async function proveCandidate(ctx: UpgradeContext, candidate: ContainerSpec, expected: Expected, url: string, deadlineMs: number): Promise<void> {
+  const { env, progress } = ctx
+  let done = progress.phase(`start ${candidate.name}`)
+  await docker(runDetachedArgs(candidate), { env })
+  done()
+  done = progress.phase(`probe ${candidate.name}`)
+  try {
+    await probeServer(url, expected, { deadlineMs, container: candidate.name, env })
+  } catch (error) {
+    await showLogs(candidate.name, env, progress)
+    await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
+    throw new UpgradeError(`the candidate failed, so ${ctx.config.SF_VEGA_NAME} was not touched: ${(error as Error).message}`, 'candidate-failed')
+  }
+  done()
+}
+
+/** --dry-run: every step with the docker commands it would run. */
+function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, candidateUrl: string): void {
+  const inputs = { ...vegaInputs(ctx, preflight), buildId: '<new build>', commit: '<new commit>', image: '<new runtime image id>' }
+  const steps = upgradePlan({
+    prod: vegaContainer(inputs),
+    candidate: candidateSpec(inputs),
+    lockFile: lockFile(ctx.config.SF_HOME, ctx.config.SF_VEGA_NAME),
+    runtimeImage: ctx.config.SF_VEGA_IMAGE,
+    dockerfile: path.join(ctx.root, 'docker', 'Dockerfile.source-server'),
+    prodUrl,
+    candidateUrl,
+  })
+  ctx.progress.event('plan', { steps })
+  process.stderr.write(formatPlan(steps) + '\n')
 }
 
 /** What prod serves now, read from the container itself. */
