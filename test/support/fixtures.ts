@@ -1,6 +1,7 @@
 // Fixture trees built inline in temp dirs.
 import fs from 'node:fs'
 import path from 'node:path'
+import type { VegaInputs } from '../../lib/vega.ts'
 import { tempDir } from './server.ts'
 
 /** A workspaces dir with two repos (one the workspace), a plain folder and a link that escapes it. */
@@ -24,4 +25,22 @@ export function workspacesFixture() {
       fs.rmSync(outside, { recursive: true, force: true })
     },
   }
+}
+
+/** The vega container as the spec's author would run it on vega (host paths are the spec's examples). */
+export const vegaInputsOnVega: VegaInputs = {
+  name: 'sf-server-vega',
+  image: 'sf-source-server:local',
+  checkout: '/home/mhugo/code/sf',
+  workspaceDir: '/home/mhugo/code/other-repo',
+  workspacesDir: '/home/mhugo/code',
+  sfHome: '/home/mhugo/.sf',
+  bind: '100.64.0.7',
+  port: 4000,
+  dockerSocket: '/var/run/docker.sock',
+  dockerGid: 998,
+  graceMs: 600000,
+  stopTimeout: 610,
+  buildId: '20261127T101500Z-0123456789ab-beef',
+  commit: '0123456789abcdef0123456789abcdef01234567',
 }

@@ -5,23 +5,9 @@ import { describe, test } from 'node:test'
 import { candidateSpec } from '../../lib/upgrade/upgrade.ts'
 import { formatPlan, upgradePlan, type PlanInputs } from '../../lib/upgrade/plan.ts'
 import { vegaContainer, type VegaInputs } from '../../lib/vega.ts'
+import { vegaInputsOnVega } from '../support/fixtures.ts'
 
-const inputs: VegaInputs = {
-  name: 'sf-server-vega',
-  image: 'sha256:4e1f',
-  checkout: '/home/mhugo/code/sf',
-  workspaceDir: '/home/mhugo/code/other-repo',
-  workspacesDir: '/home/mhugo/code',
-  sfHome: '/home/mhugo/.sf',
-  bind: '100.64.0.7',
-  port: 4000,
-  dockerSocket: '/var/run/docker.sock',
-  dockerGid: 998,
-  graceMs: 600000,
-  stopTimeout: 610,
-  buildId: '20261127T101500Z-0123456789ab-beef',
-  commit: '0123456789abcdef0123456789abcdef01234567',
-}
+const inputs: VegaInputs = { ...vegaInputsOnVega, image: 'sha256:4e1f' }
 
 const planInputs: PlanInputs = {
   prod: vegaContainer(inputs),

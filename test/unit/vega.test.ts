@@ -7,24 +7,10 @@ import { describe, test } from 'node:test'
 import { parse } from 'yaml'
 import { runDetachedArgs, type ContainerSpec } from '../../lib/docker.ts'
 import { repoRoot } from '../../lib/paths.ts'
-import { composeEnv, vegaContainer, type VegaInputs } from '../../lib/vega.ts'
+import { composeEnv, vegaContainer } from '../../lib/vega.ts'
+import { vegaInputsOnVega } from '../support/fixtures.ts'
 
-const inputs: VegaInputs = {
-  name: 'sf-server-vega',
-  image: 'sf-source-server:local',
-  checkout: '/home/mhugo/code/sf',
-  workspaceDir: '/home/mhugo/code/other-repo',
-  workspacesDir: '/home/mhugo/code',
-  sfHome: '/home/mhugo/.sf',
-  bind: '100.64.0.7',
-  port: 4000,
-  dockerSocket: '/var/run/docker.sock',
-  dockerGid: 998,
-  graceMs: 600000,
-  stopTimeout: 610,
-  buildId: '20261127T101500Z-0123456789ab-beef',
-  commit: '0123456789abcdef0123456789abcdef01234567',
-}
+const inputs = vegaInputsOnVega
 
 describe('the vega container', () => {
   test('renders into the exact docker run arguments', () => {
