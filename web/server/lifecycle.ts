@@ -3,7 +3,7 @@
 // finish, and the process exits 0 as soon as they have, or non-zero at SF_RPC_SHUTDOWN_GRACE_MS.
 import diagnostics from 'node:diagnostics_channel'
 import fs from 'node:fs'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { processDrain } from '../../lib/drain.ts'
 import { markStarted, registerReadinessHook } from '../../lib/readiness.ts'
 import { serverContext } from './context.ts'
@@ -54,18 +54,38 @@ function shutdown(signal: string, graceMs: number): void {
     log(`drain cap of ${graceMs} ms reached; still running: ${JSON.stringify(drain.snapshot().active)}; exiting 1`)
     process.exit(1)
   }, graceMs)
-  void drain.whenIdle().then(() => {
-    clearTimeout(cap)
-    log(`drained in ${Date.now() - started} ms; exiting 0`)
-    process.exit(0)
-  })
+  void drain
+    .whenIdle()
+    .then(stopListening)
+    .then(() => {
+      clearTimeout(cap)
+      log(`drained in ${Date.now() - started} ms; exiting 0`)
+      process.exit(0)
+    })
 }
+
+/**
+ * Once idle, stop accepting connections and let every accepted one finish before exiting: a client
+ * then meets a refused connection, which it can retry, never a reset in the middle of a request.
+ */
+async function stopListening(): Promise<void> {
+  if (!httpServer) return
+  const closed = new Promise<void>((resolve) => httpServer!.close(() => resolve()))
+  httpServer.closeIdleConnections()
+  await closed
+  // Requests that came in on connections accepted just before the close are counted too.
+  await processDrain().whenIdle()
+}
+
+/** Next's HTTP server, known from the first request it serves. */
+let httpServer: Server | undefined
 
 /** Count every HTTP request from arrival until its response closes (finished or aborted). */
 function trackHttpRequests(): void {
   const drain = processDrain()
   diagnostics.subscribe('http.server.request.start', (message) => {
-    const { response } = message as { request: IncomingMessage; response: ServerResponse }
+    const { response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server }
+    httpServer ??= server
     const done = drain.begin('http requests')
     response.once('close', done)
     // Ask keep-alive clients to reconnect, so they move on to the next server.
