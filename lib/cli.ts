@@ -2,6 +2,15 @@
 // Only entry points end the process; lib/ throws.
 import { ConfigError, SfError } from './errors.ts'
 
+/** parseArgs, with an unknown or malformed flag reported as bad input (exit 2), not as a crash. */
+export function flagsOrConfigError<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
+  }
+}
+
 /** Exit codes: 1 for a failure, 2 for bad input (nothing was changed). */
 export async function runEntry(main: () => Promise<number | void>, argv: readonly string[] = process.argv): Promise<void> {
   try {
@@ -14,3 +23,4 @@ export async function runEntry(main: () => Promise<number | void>, argv: readonl
     process.exitCode = error instanceof ConfigError ? 2 : 1
   }
 }
+

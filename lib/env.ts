@@ -140,13 +140,18 @@ export const sfVariables = {
     default: () => 'sf-server-vega',
   },
   SF_VEGA_BIND: {
-    schema: bindHost,
+    // docker's --publish takes an address, not a name.
+    schema: z.string().refine((v) => net.isIP(v) !== 0, { error: 'must be an IP address (127.0.0.1, a Tailscale address, ::1); docker publishes ports on addresses, not names' }),
     description: 'Host address the vega container publishes its port on; 0.0.0.0 only with SF_VEGA_ALLOW_PUBLIC=1.',
     defaultText: '127.0.0.1',
     default: () => '127.0.0.1',
   },
   SF_VEGA_PORT: {
-    schema: port,
+    // The upgrade candidate takes the next port, so 65535 is not allowed.
+    schema: z
+      .string()
+      .refine((v) => /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65534, { error: 'must be a whole number from 1 to 65534 (the upgrade candidate takes the next port)' })
+      .transform(Number),
     description: 'Host port of the vega server (the candidate takes the next one up).',
     defaultText: '4000',
     default: () => '4000',

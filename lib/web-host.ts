@@ -71,6 +71,23 @@ export async function buildWebHost(options: { root: string; env: Env; progress: 
   return { ...record, dir: final, serverJs: path.join(final, appDir, 'server.js') }
 }
 
+/**
+ * Remember where dist/web/standalone and dist/sf-release-manifest.json point now; the returned
+ * function puts both back (an upgrade whose new build was refused leaves the checkout as it found it).
+ */
+export async function rememberCurrentBuild(root: string): Promise<() => Promise<void>> {
+  const dist = distPaths(root)
+  const target = await fs.readlink(dist.webStandalone).catch(() => null)
+  const manifest = await fs.readFile(dist.manifest, 'utf8').catch(() => null)
+  return async () => {
+    if (target !== null) await pointAt(dist.webStandalone, target)
+    if (manifest !== null) {
+      await fs.writeFile(`${dist.manifest}.tmp-${process.pid}`, manifest)
+      await fs.rename(`${dist.manifest}.tmp-${process.pid}`, dist.manifest)
+    }
+  }
+}
+
 /** Swap the `standalone` symlink to `target` in one rename. */
 async function pointAt(link: string, target: string): Promise<void> {
   const stat = await fs.lstat(link).catch(() => null)

@@ -4,14 +4,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { benchStart } from '../lib/bench/start.ts'
-import { runEntry } from '../lib/cli.ts'
+import { flagsOrConfigError, runEntry } from '../lib/cli.ts'
 import { engineAnswers } from '../lib/docker.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
 import { createProgress } from '../lib/progress.ts'
 
 await runEntry(async () => {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, verbose: { type: 'boolean' } } })
+  const { values } = flagsOrConfigError(() => parseArgs({ options: { runs: { type: 'string' }, verbose: { type: 'boolean' } } }))
   const runs = Number(values.runs ?? '5')
   if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new ConfigError(`--runs ${JSON.stringify(values.runs)}: must be a whole number from 1 to 50`)
   const figures = await benchStart({ root: repoRoot, env: process.env, progress: createProgress(), runs })

@@ -11,7 +11,10 @@ await runEntry(async () => {
   const args = parseUpgradeArgs(process.argv.slice(2), { dryRun: false })
   const report = createReport({ json: args.json })
   const ctx = { ...vegaContext(repoRoot, process.env, report), progress: report }
-  const result = await rollbackVega(ctx, { ...args, command: 'npm run docker:vega:rollback' })
+  const result = await rollbackVega(ctx, { ...args, command: 'npm run docker:vega:rollback' }).catch((error: Error) => {
+    report.event('outcome', { outcome: 'rollback-failed', error: error.message })
+    throw error
+  })
   report.event('outcome', { ...result })
   process.stderr.write(`rolled back ${result.name} to build ${result.to?.buildId} (commit ${result.to?.commit?.slice(0, 12)})\n`)
 })

@@ -83,10 +83,14 @@ async function restoreAside(name: string, o: SwapOptions): Promise<string> {
   const aside = await inspectContainer(asideName(name), env)
   if (!aside) {
     done('nothing to roll back to')
-    return 'no previous container to restore'
+    throw new RollbackError(`rollback failed: the new ${name} failed and there is no previous container to restore, so nothing serves; run npm run docker:vega:rollback to start the previous release`)
   }
-  await docker(renameArgs(asideName(name), name), { env })
-  await docker(startArgs(name), { env })
+  try {
+    await docker(renameArgs(asideName(name), name), { env })
+    await docker(startArgs(name), { env })
+  } catch (e) {
+    throw new RollbackError(`rollback failed: could not restart the old ${name} (${(e as Error).message}); nothing serves: run npm run docker:vega:rollback`)
+  }
   try {
     await probeServer(o.probeUrl, null, { deadlineMs: o.probeDeadlineMs, container: name, env })
   } catch (e) {
@@ -97,7 +101,7 @@ async function restoreAside(name: string, o: SwapOptions): Promise<string> {
 }
 
 /** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. */
-export async function converge(name: string, env: Env, progress: Progress, probeUrl: string): Promise<string[]> {
+export async function converge(name: string, env: Env, progress: Progress, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
   const notes: string[] = []
   const candidate = await inspectContainer(candidateName(name), env)
   if (candidate) {
@@ -106,19 +110,28 @@ export async function converge(name: string, env: Env, progress: Progress, probe
   }
   const prod = await inspectContainer(name, env)
   const aside = await inspectContainer(asideName(name), env)
-  if (aside && prod?.running) {
+  // A running prod beside a set-aside one was started by a killed run: keep it only if it passes the
+  // probes for the build it says it serves; otherwise the set-aside one comes back.
+  const proven =
+    aside && prod?.running
+      ? await probeServer(probeUrl, { commit: prod.labels['sf.commit'] ?? '', buildId: prod.labels['sf.build-id'] ?? '' }, { deadlineMs: probeDeadlineMs, container: name, env }).then(
+          () => true,
+          () => false,
+        )
+      : false
+  if (aside && proven) {
     await docker(removeContainerArgs(aside.name, { force: true }), { env })
-    notes.push(`removed the leftover ${aside.name}`)
+    notes.push(`kept ${name}, which passes its probes, and removed the leftover ${aside.name}`)
   } else if (aside) {
     if (prod) await docker(removeContainerArgs(name, { force: true }), { env })
     await docker(renameArgs(aside.name, name), { env })
     await docker(startArgs(name), { env })
-    notes.push(`restored ${name} from ${aside.name}, which a killed run had set aside`)
+    notes.push(`restored ${name} from ${aside.name}, which a killed run had set aside${prod?.running ? ` (the ${name} it had started failed its probes)` : ''}`)
   } else if (prod && !prod.running) {
     await docker(startArgs(name), { env })
     notes.push(`restarted ${name}, which a killed run had stopped`)
   }
-  if (notes.some((n) => n.startsWith('rest'))) await probeServer(probeUrl, null, { deadlineMs: 60_000, container: name, env })
+  if (notes.some((n) => n.startsWith('rest'))) await probeServer(probeUrl, null, { deadlineMs: probeDeadlineMs, container: name, env })
   for (const note of notes) progress.note(note)
   return notes
 }

@@ -35,7 +35,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   const from = await servingRelease(name, env)
   try {
     done = progress.phase('converge')
-    const notes = await converge(name, env, progress, prodUrl)
+    const notes = await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
     const inputs = { ...vegaInputs(ctx, preflight), buildId: previous.buildId, commit: previous.commit, image: previous.imageId }
     const swap = await swapProd({

@@ -12,7 +12,7 @@ import { preflightVega, urlOf, type Preflight } from '../vega-preflight.ts'
 
 export { urlOf }
 import { buildRuntimeImage, pruneAfterDeploy, vegaInputs, type VegaContext } from '../vega-up.ts'
-import { buildWebHost } from '../web-host.ts'
+import { buildWebHost, rememberCurrentBuild } from '../web-host.ts'
 import { appendHistory, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { formatPlan, upgradePlan } from './plan.ts'
@@ -56,6 +56,8 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const name = config.SF_VEGA_NAME
   let done = progress.phase('preflight')
   const preflight = await preflightVega(config, env)
+  // The candidate's port must be free too, or held by a leftover candidate (converge removes it).
+  await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
   const candidateUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT + 1)
@@ -75,18 +77,22 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const started = new Date().toISOString()
   let from: Release | null = null
   let to: Release | null = null
+  let restoreCheckout = async () => {}
   try {
     if (lock.recovered) {
       await appendHistory(config.SF_HOME, { ...entry(ctx, 'abandoned', null, null, null, `pid ${lock.recovered.pid} died holding the lock`), at: lock.recovered.since, by: `${lock.recovered.user}@${lock.recovered.host} (pid ${lock.recovered.pid})` })
     }
     done = progress.phase('converge')
-    const notes = await converge(name, env, progress, prodUrl)
+    const notes = await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     from = await servingRelease(name, env)
-    // The candidate's port must be free as well (a leftover candidate was removed above).
-    await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
 
+    const putBack = await rememberCurrentBuild(ctx.root)
+    restoreCheckout = async () => {
+      await putBack()
+      progress.note('dist/web/standalone and dist/sf-release-manifest.json point at the build they named before this run')
+    }
     to = await buildRelease(ctx, started)
     const inputs: VegaInputs = { ...vegaInputs(ctx, preflight), image: to.imageId }
     const expected = { commit: to.commit, buildId: to.buildId }
@@ -104,6 +110,8 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     await appendHistory(config.SF_HOME, result)
     return result
   } catch (error) {
+    await restoreCheckout()
+    await docker(removeContainerArgs(candidateName(name), { force: true }), { env, allowFailure: true })
     const outcome = error instanceof UpgradeError ? error.outcome : error instanceof RollbackError ? 'rollback-failed' : 'failed'
     const rollback = error instanceof UpgradeError ? error.rollback : null
     await appendHistory(config.SF_HOME, { ...entry(ctx, outcome, from, to, rollback, (error as Error).message), at: started })

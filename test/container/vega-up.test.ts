@@ -164,10 +164,13 @@ if (engine) {
       await nothingMade()
     })
 
-    test('a bad SF_VEGA_BIND, and 0.0.0.0 without SF_VEGA_ALLOW_PUBLIC=1 with the warning', async () => {
+    test('a bad SF_VEGA_BIND, a host name (docker needs an address), and 0.0.0.0 without SF_VEGA_ALLOW_PUBLIC=1 with the warning', async () => {
       const bad = await npmRun('docker:vega:up', { ...env, SF_VEGA_BIND: '0.0.0.0.0' })
       assert.equal(bad.code, 2)
-      assert.match(bad.stderr, /SF_VEGA_BIND="0\.0\.0\.0\.0": must be an IPv4 address/)
+      assert.match(bad.stderr, /SF_VEGA_BIND="0\.0\.0\.0\.0": must be an IP address/)
+      const name = await npmRun('docker:vega:up', { ...env, SF_VEGA_BIND: 'localhost' })
+      assert.equal(name.code, 2)
+      assert.match(name.stderr, /SF_VEGA_BIND="localhost": must be an IP address .*docker publishes ports on addresses, not names/)
       const open = await npmRun('docker:vega:up', { ...env, SF_VEGA_BIND: '0.0.0.0' })
       assert.equal(open.code, 2)
       assert.match(open.stderr, /do not bind public 0\.0\.0\.0 unless a proxy\/firewall owns access control/i)

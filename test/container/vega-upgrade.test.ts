@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { inspectContainer } from '../../lib/docker.ts'
+import { docker, inspectContainer } from '../../lib/docker.ts'
 import { freePortPair } from '../../lib/ports.ts'
 import { fetchAnswer } from '../../lib/probe.ts'
 import { readHistory } from '../../lib/upgrade/history.ts'
@@ -169,6 +169,42 @@ if (engine) {
         const recent = await readHistory(sfHome, 2)
         assert.deepEqual(recent.map((h) => h.outcome), ['abandoned', 'upgraded'])
         assert.equal(fs.readFileSync(path.join(sfHome, 'kept-data'), 'utf8'), 'precious\n')
+      })
+    })
+
+    test('killed while probing a new prod that fails, the next run brings the set-aside prod back first', async () => {
+      await withLogs(containers, async () => {
+        const serving = await servedCommit()
+        scratch.commit(
+          readyRoute,
+          (t) => t.replace(readyLine, `  if (!process.env.SF_VEGA_NAME?.endsWith('-candidate')) return json({ ready: false, reason: 'fails as prod only' }, 503)\n${readyLine}`),
+          'fails only as prod, and the upgrade is killed',
+        )
+        const killed = upgrade('--probe-timeout', '60')
+        await killed.waitFor((e) => e.event === 'phase-start' && e.phase === `probe ${name}`)
+        killed.killAll()
+        await killed.exited
+        scratch.revert()
+        const rerun = upgrade('--probe-timeout', '8')
+        assert.equal(await rerun.exited, 0, rerun.stderr())
+        assert.match(rerun.stderr(), new RegExp(`restored ${name} from ${name}-previous, which a killed run had set aside \\(the ${name} it had started failed its probes\\)`))
+        assert.notEqual(await servedCommit(), serving, 'and the rerun upgraded')
+        assert.equal(await servedCommit(), scratch.head())
+      })
+    })
+
+    test('a set-aside prod left beside a prod that passes its probes is removed, and prod kept', async () => {
+      await withLogs(containers, async () => {
+        // The state a run killed just after the new prod passed leaves: the old one still set aside.
+        const prod = await inspectContainer(name, process.env)
+        assert.ok(prod)
+        await docker(['run', '--detach', '--name', `${name}-previous`, '--label', 'sf.role=vega', prod.imageId, 'node', '-e', 'setTimeout(() => {}, 600000)'], { env: process.env })
+        scratch.commit('web/app/page.tsx', (t) => t.replace('// upgraded thrice\n', '// upgraded four times\n'), 'one more release')
+        const rerun = upgrade()
+        assert.equal(await rerun.exited, 0, rerun.stderr())
+        assert.match(rerun.stderr(), new RegExp(`kept ${name}, which passes its probes, and removed the leftover ${name}-previous`))
+        assert.equal(await servedCommit(), scratch.head())
+        assert.deepEqual(await containerNames(`name=^${name}-(candidate|previous)$`), [])
       })
     })
 

@@ -28,6 +28,21 @@ describe('SIGTERM', () => {
     }
   })
 
+  test('SIGHUP (a closed terminal) drains the same way: the slow request finishes, exit 0', async () => {
+    const server = await startServer()
+    try {
+      const auth = { authorization: `Bearer ${server.adminToken()}` }
+      const slow = fetchAnswer(`${server.url}/api/hold?ms=2000`, { headers: auth, timeoutMs: 20_000 })
+      await waitFor(`${server.url}/api/drain`, { headers: auth, deadlineMs: 5000, accept: (a) => JSON.stringify(a.json).includes('held requests') })
+      server.child.kill('SIGHUP')
+      assert.equal((await slow).status, 200)
+      assert.equal(await server.exited, 0, server.output())
+      assert.match(server.output(), /SIGHUP: draining/)
+    } finally {
+      server.kill()
+    }
+  })
+
   test('exits non-zero at SF_RPC_SHUTDOWN_GRACE_MS, logging what still ran', async () => {
     const server = await startServer({ env: { SF_RPC_SHUTDOWN_GRACE_MS: '1500' } })
     try {

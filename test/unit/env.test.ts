@@ -57,6 +57,16 @@ describe('readConfig', () => {
     })
   })
 
+  test('refuses a vega port with no room for the candidate above it, and a vega bind that is a name', (t) => {
+    const checkout = tempDir(t)
+    assert.throws(
+      () => readConfig({ SF_VEGA_PORT: '65535', SF_VEGA_BIND: 'localhost' }, { checkout, home: '/home/someone' }),
+      (e: ConfigError) =>
+        e.problems.some((p) => p.startsWith('SF_VEGA_PORT="65535": must be a whole number from 1 to 65534')) &&
+        e.problems.some((p) => p.startsWith('SF_VEGA_BIND="localhost": must be an IP address')),
+    )
+  })
+
   test('reads the manifest of a pinned build from dist/releases', (t) => {
     const checkout = tempDir(t)
     const config = readConfig({ SF_WEB_BUILD_ID: 'b1' }, { checkout, home: '/home/someone' })

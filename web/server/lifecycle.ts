@@ -30,6 +30,8 @@ export function startLifecycle(): void {
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  // A closed terminal: drain as for SIGTERM rather than die mid-request.
+  process.on('SIGHUP', onSignal)
   // The loader holds an IPC channel open; if the loader dies, drain as if told to stop.
   if (process.connected) process.once('disconnect', () => onSignal('loader gone'))
 
