@@ -17,6 +17,10 @@ export const releaseManifestSchema = z.object({
     .describe('The source revision the web host was built from.'),
   builtAt: z.iso.datetime().describe('When the web host was built (UTC).'),
   node: z.string().regex(/^v\d+\.\d+\.\d+/).describe('The Node.js version that built it.'),
+  loader: z
+    .string()
+    .regex(/^loader-[0-9a-f]{12}\.js$/, 'must be loader-<12 hex digits>.js')
+    .describe('The loader of this release in dist/, named for its content, never rewritten: containers run this file.'),
   webHost: z
     .object({
       buildId: z.string().min(1).describe('Next build id, also the staged folder name.'),

@@ -89,8 +89,25 @@ export async function removeBuilds(root: string, ids: string[]): Promise<void> {
 /** Gather, plan and (unless a dry run) remove. The deploy scripts run it after a successful change. */
 export async function pruneBuilds(o: { root: string; env: Env; sfHome: string; keep: number; dryRun?: boolean }): Promise<PrunePlan> {
   const plan = planPrune(await gatherPruneFacts(o.root, o.env, o.sfHome), o.keep)
-  if (!o.dryRun) await removeBuilds(o.root, plan.remove)
+  if (!o.dryRun) {
+    await removeBuilds(o.root, plan.remove)
+    await removeUnusedLoaders(o.root)
+  }
   return plan
+}
+
+/** dist/loader-<hash>.js files that no release manifest left in dist/ names any more. */
+async function removeUnusedLoaders(root: string): Promise<void> {
+  const dist = distPaths(root)
+  const manifests = [dist.manifest, ...(await fs.readdir(dist.releases).catch(() => [])).map((f) => path.join(dist.releases, f))]
+  const named = new Set<string>()
+  for (const file of manifests) {
+    const loader = await fs.readFile(file, 'utf8').then((t) => (JSON.parse(t) as { loader?: unknown }).loader, () => undefined)
+    if (typeof loader === 'string') named.add(loader)
+  }
+  for (const file of await fs.readdir(dist.dist).catch(() => [])) {
+    if (/^loader-[0-9a-f]{12}\.js$/.test(file) && !named.has(file)) await fs.rm(path.join(dist.dist, file), { force: true })
+  }
 }
 
 /** Builds kept after a deploy, beyond those in use: enough to look back, small enough for the disk. */

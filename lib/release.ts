@@ -2,6 +2,9 @@
 // was built from and, once built, the image that carries it.
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { existsSync } from 'node:fs'
+import { pinnedLoader } from './core-build.ts'
+import { BuildError } from './errors.ts'
 import { releaseManifestSchema, type ReleaseManifest } from './manifest.ts'
 import { distPaths } from './paths.ts'
 import { currentWebHost } from './web-host.ts'
@@ -14,6 +17,8 @@ export interface ImageRef {
 export async function writeReleaseManifest(options: { root: string; image: ImageRef }): Promise<ReleaseManifest> {
   const dist = distPaths(options.root)
   const host = await currentWebHost(dist.webStandalone, { verifyDigest: true })
+  if (!existsSync(dist.loader)) throw new BuildError(`no ${dist.loader}: run npm run build:core`)
+  const loader = await pinnedLoader(options.root)
   const pkg = JSON.parse(await fs.readFile(path.join(options.root, 'package.json'), 'utf8')) as { name: string; version: string }
   const manifest = releaseManifestSchema.parse({
     schemaVersion: 1,
@@ -22,6 +27,7 @@ export async function writeReleaseManifest(options: { root: string; image: Image
     git: host.git,
     builtAt: host.builtAt,
     node: process.version,
+    loader,
     webHost: { buildId: host.buildId, digest: host.digest },
     image: options.image,
   })

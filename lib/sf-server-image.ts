@@ -58,7 +58,7 @@ export async function buildSfServerImage(options: SfServerImageOptions): Promise
   const context = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-server-context-'))
   try {
     done = progress.phase('assemble the build context')
-    await assembleContext(root, host, context)
+    await assembleContext(root, host, manifest.loader, context)
     done(`dist/ with the one staged build ${host.buildId}`)
 
     done = progress.phase(`docker build ${tag}`)
@@ -122,11 +122,11 @@ async function checkDist(root: string): Promise<{ manifest: ReleaseManifest; hos
 }
 
 /** dist/ as the image holds it: the loader, the manifest, one staged build and the link to it. */
-async function assembleContext(root: string, host: StagedBuild, context: string): Promise<void> {
+async function assembleContext(root: string, host: StagedBuild, loader: string, context: string): Promise<void> {
   const from = distPaths(root)
   const to = distPaths(context)
   await fs.mkdir(to.webBuilds, { recursive: true })
-  for (const file of [from.loader, path.join(from.dist, 'package.json'), from.manifest]) {
+  for (const file of [from.loader, path.join(from.dist, loader), path.join(from.dist, 'package.json'), from.manifest]) {
     await fs.copyFile(file, path.join(to.dist, path.basename(file)))
   }
   await fs.cp(host.dir, path.join(to.webBuilds, host.buildId), { recursive: true, verbatimSymlinks: true })

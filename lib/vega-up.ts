@@ -106,10 +106,11 @@ async function checked(ctx: VegaContext): Promise<Preflight> {
   return preflight
 }
 
-export function vegaInputs(ctx: VegaContext, preflight: Preflight): VegaInputs {
+/** The container's inputs for a release: by default the one dist/sf-release-manifest.json names. */
+export function vegaInputs(ctx: VegaContext, preflight: Preflight, manifestFile = distPaths(ctx.root).manifest): VegaInputs {
   const { config, root } = ctx
-  const manifest = readManifest(distPaths(root).manifest)
-  if (!manifest) throw new BuildError(`no release manifest at ${distPaths(root).manifest}: run npm run write-manifest`)
+  const manifest = readManifest(manifestFile)
+  if (!manifest) throw new BuildError(`no release manifest at ${manifestFile}: run npm run write-manifest`)
   return {
     name: config.SF_VEGA_NAME,
     image: config.SF_VEGA_IMAGE,
@@ -125,6 +126,7 @@ export function vegaInputs(ctx: VegaContext, preflight: Preflight): VegaInputs {
     stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME,
     buildId: manifest.webHost.buildId,
     commit: manifest.git.commit,
+    loader: manifest.loader,
   }
 }
 

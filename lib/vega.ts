@@ -30,13 +30,15 @@ export interface VegaInputs {
   /** Identify the build the container serves (labels only). */
   buildId: string
   commit: string
+  /** The release's pinned loader in dist/ (loader-<hash>.js). */
+  loader: string
 }
 
 export function vegaContainer(v: VegaInputs): ContainerSpec {
   return {
     name: v.name,
     image: v.image,
-    command: ['node', `${inContainer.checkout}/dist/loader.js`, 'server', inContainer.workspace, '--host', '0.0.0.0', '--port', String(inContainer.port)],
+    command: ['node', `${inContainer.checkout}/dist/${v.loader}`, 'server', inContainer.workspace, '--host', '0.0.0.0', '--port', String(inContainer.port)],
     env: {
       SF_WORKSPACE_DIR: inContainer.workspace,
       SF_WORKSPACES_DIR: inContainer.workspaces,
@@ -89,5 +91,6 @@ export function composeEnv(v: VegaInputs): Record<string, string> {
     SF_DOCKER_GID: String(v.dockerGid),
     SF_BUILD_ID: v.buildId,
     SF_COMMIT: v.commit,
+    SF_LOADER: v.loader,
   }
 }

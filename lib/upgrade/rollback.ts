@@ -37,7 +37,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
     done = progress.phase('converge')
     const notes = await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
-    const inputs = { ...vegaInputs(ctx, preflight), buildId: previous.buildId, commit: previous.commit, image: previous.imageId }
+    const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const swap = await swapProd({
       env,
       progress,

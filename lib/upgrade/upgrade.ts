@@ -155,7 +155,7 @@ async function proveCandidate(ctx: UpgradeContext, candidate: ContainerSpec, exp
 
 /** --dry-run: every step with the docker commands it would run. */
 function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, candidateUrl: string): void {
-  const inputs = { ...vegaInputs(ctx, preflight), buildId: '<new build>', commit: '<new commit>', image: '<new runtime image id>' }
+  const inputs = { ...vegaInputs(ctx, preflight), buildId: '<new build>', commit: '<new commit>', image: '<new runtime image id>', loader: 'loader-<new hash>.js' }
   const steps = upgradePlan({
     prod: vegaContainer(inputs),
     candidate: candidateSpec(inputs),

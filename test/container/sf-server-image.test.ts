@@ -37,7 +37,7 @@ const engine = await requireEngine('the container tests of the sf-server image')
 if (engine) {
   describe('the sf-server image built from dist/', () => {
     const manifestText = fs.readFileSync(distPaths().manifest, 'utf8')
-    const manifest = JSON.parse(manifestText) as { version: string; builtAt: string; git: { commit: string }; webHost: { buildId: string } }
+    const manifest = JSON.parse(manifestText) as { version: string; builtAt: string; loader: string; git: { commit: string }; webHost: { buildId: string } }
     let image: SfServerImage | undefined
     let url = ''
     let startedAt = 0
@@ -129,7 +129,7 @@ if (engine) {
         const listing = await docker(runArgs({ image: tag, command: ['node', '-e', script], remove: true, network: 'none', labels: runLabels }), { env })
         assert.deepEqual(JSON.parse(listing.stdout), {
           sf: ['dist'],
-          dist: ['loader.js', 'package.json', 'sf-release-manifest.json', 'web'],
+          dist: [manifest.loader, 'loader.js', 'package.json', 'sf-release-manifest.json', 'web'].sort(),
           builds: [manifest.webHost.buildId],
           standalone: `builds/${manifest.webHost.buildId}/web`,
           lib: false,

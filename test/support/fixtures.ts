@@ -43,4 +43,5 @@ export const vegaInputsOnVega: VegaInputs = {
   stopTimeout: 610,
   buildId: '20261127T101500Z-0123456789ab-beef',
   commit: '0123456789abcdef0123456789abcdef01234567',
+  loader: 'loader-0123456789ab.js',
 }

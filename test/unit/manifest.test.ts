@@ -13,6 +13,7 @@ const valid: ReleaseManifest = {
   git: { commit: 'a'.repeat(40), dirty: false },
   builtAt: '2025-01-02T03:04:05.000Z',
   node: 'v20.19.0',
+  loader: 'loader-0123456789ab.js',
   webHost: { buildId: '20250102T030405Z-aaaaaaaaaaaa-1f2e', digest: `sha256:${'b'.repeat(64)}` },
   image: { tag: null, digest: null },
 }

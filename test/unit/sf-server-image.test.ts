@@ -18,6 +18,7 @@ const manifest: ReleaseManifest = {
   git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false },
   builtAt: '2025-01-02T03:04:05.000Z',
   node: 'v20.19.0',
+  loader: 'loader-0123456789ab.js',
   webHost: { buildId: '20250102T030405Z-0123456789ab-1f2e', digest: `sha256:${'b'.repeat(64)}` },
   image: { tag: null, digest: null },
 }

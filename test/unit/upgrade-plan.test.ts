@@ -35,7 +35,7 @@ const sharedRunOptions = (name: string) => [
   '--label', 'sf.role=vega', '--label', `sf.vega.name=${name}`,
   '--label', 'sf.build-id=20261127T101500Z-0123456789ab-beef', '--label', 'sf.commit=0123456789abcdef0123456789abcdef01234567',
   'sha256:4e1f',
-  'node', '/opt/sf/dist/loader.js', 'server', '/workspace', '--host', '0.0.0.0', '--port', '4000',
+  'node', '/opt/sf/dist/loader-0123456789ab.js', 'server', '/workspace', '--host', '0.0.0.0', '--port', '4000',
 ]
 
 const probes = (url: string) => `${url}/api/healthz, /api/ready, /api/version (must be the new commit and build), /api/projects`

@@ -32,7 +32,7 @@ describe('the vega container', () => {
       '--label', 'sf.role=vega', '--label', 'sf.vega.name=sf-server-vega',
       '--label', 'sf.build-id=20261127T101500Z-0123456789ab-beef', '--label', 'sf.commit=0123456789abcdef0123456789abcdef01234567',
       'sf-source-server:local',
-      'node', '/opt/sf/dist/loader.js', 'server', '/workspace', '--host', '0.0.0.0', '--port', '4000',
+      'node', '/opt/sf/dist/loader-0123456789ab.js', 'server', '/workspace', '--host', '0.0.0.0', '--port', '4000',
     ])
   })
 
