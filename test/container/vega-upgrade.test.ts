@@ -82,10 +82,13 @@ if (engine) {
     test('a candidate that never gets ready is removed, with its last log lines shown, and prod keeps serving', async () => {
       await withLogs(containers, async () => {
         const serving = await servedCommit()
+        const standalone = path.join(scratch.dir, 'dist', 'web', 'standalone')
+        const pointedAt = fs.readlinkSync(standalone)
         scratch.commit(readyRoute, (t) => t.replace(readyLine, "  return json({ ...result, ready: false, reason: 'broken on purpose' }, 503)"), 'never ready')
         try {
           const run = upgrade('--probe-timeout', '8')
           assert.equal(await run.exited, 1)
+          assert.equal(fs.readlinkSync(standalone), pointedAt, 'the checkout points at the build it named before the run')
           assert.match(run.stderr(), /error: the candidate failed, so .* was not touched: .*\/api\/ready: no acceptable answer within .*broken on purpose/)
           assert.match(run.stderr(), new RegExp(`last log lines of ${name}-candidate:`))
           assert.deepEqual(await containerNames(`name=^${name}-candidate$`), [])
