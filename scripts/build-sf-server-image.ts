@@ -6,7 +6,7 @@ import { loadEnv, readConfig } from '../lib/env.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
 import { createProgress } from '../lib/progress.ts'
-import { buildSfServerImage } from '../lib/sf-server-image.ts'
+import { buildSfServerImage } from '../lib/docker/sf-server-image.ts'
 
 await runEntry(async () => {
   const { values } = parseOptions(process.argv.slice(2))

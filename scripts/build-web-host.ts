@@ -2,7 +2,7 @@
 import { runEntry } from '../lib/cli.ts'
 import { createProgress } from '../lib/progress.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { buildWebHost } from '../lib/web-host.ts'
+import { buildWebHost } from '../lib/release/web-host.ts'
 
 await runEntry(async () => {
   const build = await buildWebHost({ root: repoRoot, env: process.env, progress: createProgress() })

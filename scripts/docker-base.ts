@@ -1,7 +1,7 @@
 // npm run docker:base [-- --tag <name:tag>]: build a base image from this host's node, git and docker
 // CLI, for hosts that cannot pull the official node image. Prints the tag on stdout.
 import { parseArgs } from 'node:util'
-import { buildBaseImage } from '../lib/base-image.ts'
+import { buildBaseImage } from '../lib/docker/base-image.ts'
 import { runEntry } from '../lib/cli.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { createProgress } from '../lib/progress.ts'

@@ -2,8 +2,8 @@
 import { runEntry } from '../lib/cli.ts'
 import { repoRoot } from '../lib/paths.ts'
 import { createProgress } from '../lib/progress.ts'
-import { describeServing } from '../lib/serving.ts'
-import { vegaContext, vegaUp } from '../lib/vega-up.ts'
+import { vegaContext } from '../lib/vega/context.ts'
+import { describeServing, vegaUp } from '../lib/vega/up.ts'
 
 await runEntry(async () => {
   const serving = await vegaUp(vegaContext(repoRoot, process.env, createProgress()))

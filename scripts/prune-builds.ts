@@ -4,7 +4,7 @@ import { flagsOrConfigError, runEntry } from '../lib/cli.ts'
 import { loadEnv, readConfig } from '../lib/env.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { pruneBuilds } from '../lib/prune-builds.ts'
+import { pruneBuilds } from '../lib/vega/prune.ts'
 
 await runEntry(async () => {
   const { values } = flagsOrConfigError(() => parseArgs({ options: { keep: { type: 'string' }, 'dry-run': { type: 'boolean' }, verbose: { type: 'boolean' } } }))

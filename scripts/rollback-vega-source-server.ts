@@ -2,10 +2,10 @@
 // back as the vega server.
 import { runEntry } from '../lib/cli.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { parseUpgradeArgs } from '../lib/upgrade/args.ts'
-import { createReport } from '../lib/upgrade/report.ts'
-import { rollbackVega } from '../lib/upgrade/rollback.ts'
-import { vegaContext } from '../lib/vega-up.ts'
+import { parseUpgradeArgs } from '../lib/vega/args.ts'
+import { createReport } from '../lib/vega/report.ts'
+import { rollbackVega } from '../lib/vega/rollback.ts'
+import { vegaContext } from '../lib/vega/context.ts'
 
 await runEntry(async () => {
   const args = parseUpgradeArgs(process.argv.slice(2), { dryRun: false })

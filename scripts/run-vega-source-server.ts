@@ -3,8 +3,8 @@
 import { runEntry } from '../lib/cli.ts'
 import { repoRoot } from '../lib/paths.ts'
 import { createProgress } from '../lib/progress.ts'
-import { describeServing } from '../lib/serving.ts'
-import { runVegaSourceServer, vegaContext } from '../lib/vega-up.ts'
+import { vegaContext } from '../lib/vega/context.ts'
+import { describeServing, runVegaSourceServer } from '../lib/vega/up.ts'
 
 await runEntry(async () => {
   const serving = await runVegaSourceServer(vegaContext(repoRoot, process.env, createProgress()))

@@ -2,6 +2,6 @@
 import { runEntry } from '../lib/cli.ts'
 import { repoRoot } from '../lib/paths.ts'
 import { createProgress } from '../lib/progress.ts'
-import { start } from '../lib/start.ts'
+import { start } from '../lib/server/start.ts'
 
 await runEntry(() => start(repoRoot, process.env, createProgress()))

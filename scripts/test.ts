@@ -5,11 +5,11 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { runEntry } from '../lib/cli.ts'
-import { engineAnswers } from '../lib/docker.ts'
+import { engineAnswers } from '../lib/docker/engine.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
 import { createProgress } from '../lib/progress.ts'
-import { ensureWebDependencies } from '../lib/start.ts'
+import { ensureWebDependencies } from '../lib/server/start.ts'
 
 const tiers = ['unit', 'process', 'container'] as const
 type Tier = (typeof tiers)[number]
@@ -38,7 +38,8 @@ await runEntry(async () => {
       built = true
     }
     const dir = path.join(repoRoot, 'test', tier)
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f))
+    // Each tier mirrors lib/'s folders, so a module's test is found from its path.
+    const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f))
     process.stderr.write(`\n== ${tier} tests (${files.length} files) ==\n`)
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: repoRoot, stdio: 'inherit' })
     if (result.status !== 0) return result.status ?? 1

@@ -2,10 +2,11 @@
 // replace the vega container with a verified new build.
 import { runEntry } from '../lib/cli.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { parseUpgradeArgs } from '../lib/upgrade/args.ts'
-import { createReport } from '../lib/upgrade/report.ts'
-import { upgradeVega, UpgradeError } from '../lib/upgrade/upgrade.ts'
-import { vegaContext } from '../lib/vega-up.ts'
+import { parseUpgradeArgs } from '../lib/vega/args.ts'
+import { createReport } from '../lib/vega/report.ts'
+import { vegaContext } from '../lib/vega/context.ts'
+import { UpgradeError } from '../lib/vega/errors.ts'
+import { upgradeVega } from '../lib/vega/upgrade.ts'
 
 await runEntry(async () => {
   const args = parseUpgradeArgs(process.argv.slice(2))

@@ -2,7 +2,7 @@
 import { runEntry } from '../lib/cli.ts'
 import { loadEnv, readConfig } from '../lib/env.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { formatStatus, vegaStatus } from '../lib/upgrade/status.ts'
+import { formatStatus, vegaStatus } from '../lib/vega/status.ts'
 
 await runEntry(async () => {
   const config = readConfig(loadEnv(process.env, repoRoot), { checkout: repoRoot })

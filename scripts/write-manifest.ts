@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { flagsOrConfigError, runEntry } from '../lib/cli.ts'
 import { ConfigError } from '../lib/errors.ts'
 import { repoRoot } from '../lib/paths.ts'
-import { writeReleaseManifest } from '../lib/release.ts'
+import { writeReleaseManifest } from '../lib/release/write-manifest.ts'
 
 await runEntry(async () => {
   const { values } = flagsOrConfigError(() => parseArgs({ options: { 'image-tag': { type: 'string' }, 'image-digest': { type: 'string' }, verbose: { type: 'boolean' } } }))

@@ -2,7 +2,7 @@
 // and a few slow held requests that must be in flight when the drain starts. Every request is
 // recorded with its start, its end and its outcome; the figures are computed from those afterwards.
 import { Client, Pool } from 'undici'
-import type { DrainSnapshot } from '../drain.ts'
+import type { DrainSnapshot } from '../server/drain.ts'
 import { waitFor } from '../probe.ts'
 
 /** One request: times in ms on the run's clock, outcome an HTTP status or an error code. */

@@ -1,7 +1,7 @@
 // One measured run: the load runs before, during and after a change to prod; the slow requests go out
 // just before the drain; the change reports its phases through a Report, whose events tell when the
 // drain started. The figures are computed from what the clients saw.
-import { createReport, type Report } from '../upgrade/report.ts'
+import { createReport, type Report } from '../vega/report.ts'
 import { BenchError } from './errors.ts'
 import { failuresByPhase, longestWindowWithoutSuccess, requestFigures, slowFigures, type OutageWindow, type RequestFigures, type SlowFigures } from './figures.ts'
 import { sleep, startLoad, startSlowRequests, type Clock, type SlowRequests } from './load.ts'

@@ -1,13 +1,14 @@
 // The baseline an upgrade is measured against: replace prod the naive way. Stop it (the same drain
 // timeout), remove it, run the same container again from the image it ran, wait for /api/ready.
 // No build, no candidate, no version probes, no rollback.
-import { docker, removeContainerArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../docker.ts'
+import { removeContainerArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { waitFor } from '../probe.ts'
 import type { Progress } from '../progress.ts'
-import { vegaContainer } from '../vega.ts'
-import { preflightVega } from '../vega-preflight.ts'
-import { vegaInputs, type VegaContext } from '../vega-up.ts'
+import { vegaContainer } from '../vega/container.ts'
+import { preflightVega } from '../vega/preflight.ts'
+import { vegaInputs, type VegaContext } from '../vega/context.ts'
 import { BenchError } from './errors.ts'
 
 /** Prod's container exactly as the vega profile defines it, on the image id it runs now. */

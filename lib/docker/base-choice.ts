@@ -1,9 +1,10 @@
 // Which base image the Dockerfiles build on: SF_BASE_IMAGE when set; else the official Node LTS slim
 // image; else, when that cannot be pulled, the local base from `npm run docker:base`, said out loud.
 import { buildBaseImage, defaultBaseTag } from './base-image.ts'
-import { docker, imageExistsArgs } from './docker.ts'
-import type { Env } from './env.ts'
-import type { Progress } from './progress.ts'
+import { imageExistsArgs } from './args.ts'
+import { docker } from './engine.ts'
+import type { Env } from '../env.ts'
+import type { Progress } from '../progress.ts'
 
 /** The default BASE_IMAGE of docker/Dockerfile.sf-server and docker/Dockerfile.source-server. */
 export const officialBaseImage = 'node:24-bookworm-slim'

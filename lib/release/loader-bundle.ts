@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { build } from 'esbuild'
-import { distPaths } from './paths.ts'
+import { distPaths } from '../paths.ts'
 
 export async function buildCore(root: string): Promise<string> {
   const dist = distPaths(root)
   await fs.mkdir(dist.dist, { recursive: true })
   await build({
-    entryPoints: [path.join(root, 'lib', 'loader-main.ts')],
+    entryPoints: [path.join(root, 'lib', 'server', 'loader-main.ts')],
     outfile: dist.loader,
     bundle: true,
     platform: 'node',

@@ -1,7 +1,7 @@
 // The release manifest: one schema, used by the writer, the server and the probes.
 import fs from 'node:fs'
 import { z } from 'zod'
-import { BuildError } from './errors.ts'
+import { BuildError } from '../errors.ts'
 
 const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: followed by 64 hex digits')
 
@@ -24,7 +24,7 @@ export const releaseManifestSchema = z.object({
   webHost: z
     .object({
       buildId: z.string().min(1).describe('Next build id, also the staged folder name.'),
-      digest: sha256.describe('Content digest of the staged folder (lib/content-digest.ts).'),
+      digest: sha256.describe('Content digest of the staged folder (lib/release/content-digest.ts).'),
     })
     .describe('The staged web host under dist/web/builds/<buildId>.'),
   image: z

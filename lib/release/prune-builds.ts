@@ -1,13 +1,11 @@
 // Staged builds are immutable and each is about 40 MB, so old ones must go, but never one that
 // something may still run or roll back to. A build is kept when it is among the newest `keep`, is
 // what dist/web/standalone points at, is the working folder of a process on this host, is named by
-// a container (running or kept aside), or is a release that SF_HOME records for rollback.
+// a container (running or kept aside), or is a release that SF_HOME records for rollback. The last
+// two are facts of the deployment, so lib/vega/prune.ts gathers them and passes them in as pins.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { docker } from './docker.ts'
-import type { Env } from './env.ts'
-import { distPaths } from './paths.ts'
-import { readReleases } from './upgrade/releases.ts'
+import { distPaths } from '../paths.ts'
 
 export interface PrunePlan {
   keep: { buildId: string; why: string[] }[]
@@ -41,12 +39,15 @@ export function planPrune(facts: PruneFacts, keepNewest: number): PrunePlan {
   return plan
 }
 
-export async function gatherPruneFacts(root: string, env: Env, sfHome: string): Promise<PruneFacts> {
+/** Builds that something outside this checkout holds on to: containers, and recorded releases. */
+export type PrunePins = Pick<PruneFacts, 'inUseByContainers' | 'recordedReleases'>
+
+export async function gatherPruneFacts(root: string, pins: PrunePins): Promise<PruneFacts> {
   const dist = distPaths(root)
   const entries = await fs.readdir(dist.webBuilds, { withFileTypes: true }).catch(() => [])
   const builds = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name)
   const current = await fs.realpath(dist.webStandalone).then((p) => path.basename(path.dirname(p)), () => null)
-  return { builds, current, inUseByProcesses: await buildsInUseByProcesses(), inUseByContainers: await buildsOfContainers(env), recordedReleases: await recordedReleases(sfHome) }
+  return { builds, current, inUseByProcesses: await buildsInUseByProcesses(), ...pins }
 }
 
 /** Build ids in the working folders of this host's processes (a web host runs from its build). */
@@ -61,22 +62,6 @@ export async function buildsInUseByProcesses(proc = '/proc'): Promise<Set<string
   return ids
 }
 
-/** Build ids named by containers' sf.build-id labels; none when no engine answers. */
-async function buildsOfContainers(env: Env): Promise<Set<string>> {
-  const listed = await docker(['container', 'ls', '--all', '--filter', 'label=sf.build-id', '--format', '{{.Label "sf.build-id"}}'], { env, allowFailure: true, timeoutMs: 10_000 }).catch(() => null)
-  return new Set(listed?.code === 0 ? listed.stdout.split('\n').filter(Boolean) : [])
-}
-
-/** Current and previous releases of every vega container SF_HOME knows. */
-async function recordedReleases(sfHome: string): Promise<Set<string>> {
-  const ids = new Set<string>()
-  for (const name of await fs.readdir(path.join(sfHome, 'vega')).catch(() => [])) {
-    const r = await readReleases(sfHome, name)
-    for (const release of [r.current, r.previous]) if (release) ids.add(release.buildId)
-  }
-  return ids
-}
-
 /** Remove the builds the plan names, with their release manifests. */
 export async function removeBuilds(root: string, ids: string[]): Promise<void> {
   const dist = distPaths(root)
@@ -86,9 +71,9 @@ export async function removeBuilds(root: string, ids: string[]): Promise<void> {
   }
 }
 
-/** Gather, plan and (unless a dry run) remove. The deploy scripts run it after a successful change. */
-export async function pruneBuilds(o: { root: string; env: Env; sfHome: string; keep: number; dryRun?: boolean }): Promise<PrunePlan> {
-  const plan = planPrune(await gatherPruneFacts(o.root, o.env, o.sfHome), o.keep)
+/** Gather, plan and (unless a dry run) remove. */
+export async function pruneStagedBuilds(o: { root: string; pins: PrunePins; keep: number; dryRun?: boolean }): Promise<PrunePlan> {
+  const plan = planPrune(await gatherPruneFacts(o.root, o.pins), o.keep)
   if (!o.dryRun) {
     await removeBuilds(o.root, plan.remove)
     await removeUnusedLoaders(o.root)
@@ -109,6 +94,3 @@ async function removeUnusedLoaders(root: string): Promise<void> {
     if (/^loader-[0-9a-f]{12}\.js$/.test(file) && !named.has(file)) await fs.rm(path.join(dist.dist, file), { force: true })
   }
 }
-
-/** Builds kept after a deploy, beyond those in use: enough to look back, small enough for the disk. */
-export const keepAfterDeploy = 5

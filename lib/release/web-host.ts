@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { digestTree } from './content-digest.ts'
-import { BuildError } from './errors.ts'
-import { gitState } from './git.ts'
-import { distPaths, webPaths } from './paths.ts'
-import type { Progress } from './progress.ts'
-import { run } from './run.ts'
-import type { Env } from './env.ts'
+import { BuildError } from '../errors.ts'
+import { gitState } from '../git.ts'
+import { distPaths, webPaths } from '../paths.ts'
+import type { Progress } from '../progress.ts'
+import { run } from '../run.ts'
+import type { Env } from '../env.ts'
 
 /** What a build records about itself, next to the server folder it staged. */
 export const stagedBuildSchema = z.object({

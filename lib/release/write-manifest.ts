@@ -3,10 +3,10 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { existsSync } from 'node:fs'
-import { pinnedLoader } from './core-build.ts'
-import { BuildError } from './errors.ts'
+import { pinnedLoader } from './loader-bundle.ts'
+import { BuildError } from '../errors.ts'
 import { releaseManifestSchema, type ReleaseManifest } from './manifest.ts'
-import { distPaths } from './paths.ts'
+import { distPaths } from '../paths.ts'
 import { currentWebHost } from './web-host.ts'
 
 export interface ImageRef {

@@ -1,7 +1,7 @@
 // The entry bundled into dist/loader.js by npm run build:core.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runEntry } from './cli.ts'
+import { runEntry } from '../cli.ts'
 import { loaderUsage, planServer, runServer } from './loader.ts'
 
 await runEntry(async () => {

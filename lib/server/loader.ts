@@ -4,12 +4,12 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
-import { BuildError, ConfigError } from './errors.ts'
-import { readManifest } from './manifest.ts'
-import { distPaths } from './paths.ts'
-import { listenProblem } from './ports.ts'
-import { currentWebHost } from './web-host.ts'
+import { loadEnv, readConfig, type Env, type SfConfig } from '../env.ts'
+import { BuildError, ConfigError } from '../errors.ts'
+import { readManifest } from '../release/manifest.ts'
+import { distPaths } from '../paths.ts'
+import { listenProblem } from '../ports.ts'
+import { currentWebHost } from '../release/web-host.ts'
 
 export const loaderUsage = `usage: node dist/loader.js server <workspace> [--host H] [--port P]
 

@@ -3,7 +3,7 @@
 // is listed, whatever a symlink says; a folder that cannot be read is reported and skipped.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { isInside } from './paths.ts'
+import { isInside } from '../paths.ts'
 
 export type ProjectKind = 'git' | 'sf'
 export type DiscoveredVia = 'root' | 'entry' | 'nested'

@@ -3,14 +3,14 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { buildCore } from './core-build.ts'
-import { loadEnv, readConfig, type Env } from './env.ts'
-import { readManifest } from './manifest.ts'
-import { distPaths, webPaths } from './paths.ts'
-import type { Progress } from './progress.ts'
-import { writeReleaseManifest } from './release.ts'
-import { run } from './run.ts'
-import { buildWebHost, currentWebHost } from './web-host.ts'
+import { buildCore } from '../release/loader-bundle.ts'
+import { loadEnv, readConfig, type Env } from '../env.ts'
+import { readManifest } from '../release/manifest.ts'
+import { distPaths, webPaths } from '../paths.ts'
+import type { Progress } from '../progress.ts'
+import { writeReleaseManifest } from '../release/write-manifest.ts'
+import { run } from '../run.ts'
+import { buildWebHost, currentWebHost } from '../release/web-host.ts'
 
 /** `npm --prefix web ci` when web/node_modules has no Next. */
 export async function ensureWebDependencies(root: string, env: Env, progress: Progress): Promise<void> {

@@ -1,7 +1,7 @@
 // The vega profile: one shared SF web server container, run from this checkout. Defined once here and
-// rendered into `docker run` arguments; test/unit/vega.test.ts proves docker-compose.vega.yaml says
+// rendered into `docker run` arguments; test/unit/vega/container.test.ts proves docker-compose.vega.yaml says
 // the same thing.
-import type { ContainerSpec } from './docker.ts'
+import type { ContainerSpec } from '../docker/args.ts'
 
 /** Where things are inside the container. */
 export const inContainer = {
@@ -93,4 +93,12 @@ export function composeEnv(v: VegaInputs): Record<string, string> {
     SF_COMMIT: v.commit,
     SF_LOADER: v.loader,
   }
+}
+
+export const asideName = (name: string) => `${name}-previous`
+export const candidateName = (name: string) => `${name}-candidate`
+
+/** The candidate: prod's configuration on the next port, under its own name, never restarted. */
+export function candidateSpec(prod: VegaInputs): ContainerSpec {
+  return { ...vegaContainer({ ...prod, name: candidateName(prod.name), port: prod.port + 1 }), restart: 'no' }
 }

@@ -1,7 +1,10 @@
 // Every upgrade or rollback attempt appends one JSON line to SF_HOME/vega/history.jsonl.
 import fs from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
+import type { UpgradeContext } from './context.ts'
+import type { Release } from './releases.ts'
 
 const side = z.object({ commit: z.string().nullable(), buildId: z.string().nullable(), imageId: z.string().nullable() })
 
@@ -18,6 +21,23 @@ export const historyEntrySchema = z.object({
   error: z.string().nullable(),
 })
 export type HistoryEntry = z.infer<typeof historyEntrySchema>
+
+/** The entry for an attempt by this process, with the phases its report has timed so far. */
+export function entry(ctx: UpgradeContext, outcome: HistoryEntry['outcome'], from: Release | null, to: Release | null, rollback: string | null, error: string | null, action: HistoryEntry['action'] = 'upgrade'): HistoryEntry {
+  const side = (r: Release | null) => (r ? { commit: r.commit, buildId: r.buildId, imageId: r.imageId } : null)
+  return {
+    at: new Date().toISOString(),
+    by: `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})`,
+    action,
+    name: ctx.config.SF_VEGA_NAME,
+    from: side(from),
+    to: side(to),
+    phases: { ...ctx.progress.phases },
+    outcome,
+    rollback,
+    error,
+  }
+}
 
 export function historyFile(sfHome: string): string {
   return path.join(sfHome, 'vega', 'history.jsonl')

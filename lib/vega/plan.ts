@@ -1,6 +1,6 @@
 // The upgrade as a list of steps with the docker commands each runs: what --dry-run prints. Pure.
-import { buildArgs, removeContainerArgs, renameArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../docker.ts'
-import { asideName, candidateName } from './prod.ts'
+import { buildArgs, removeContainerArgs, renameArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../docker/args.ts'
+import { asideName, candidateName } from './container.ts'
 
 export interface PlanStep {
   step: string
@@ -55,7 +55,13 @@ export function formatPlan(steps: PlanStep[]): string {
   return lines.join('\n')
 }
 
-/** Shell-quoted for reading and pasting; nothing here runs through a shell. */
+const needsNoQuotes = /^[\w@%+=:,./-]+$/
+
+/**
+ * Shell-quoted for reading and pasting; nothing here runs through a shell. Inside single quotes only
+ * the single quote itself needs care: close the quotes, add an escaped one, reopen.
+ */
 function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+  if (needsNoQuotes.test(arg)) return arg
+  return "'" + arg.replaceAll("'", "'\\''") + "'"
 }

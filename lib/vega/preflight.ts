@@ -1,10 +1,12 @@
 // Preflight for the vega container: every check runs before anything is changed, and all problems
 // are reported at once. Checks return problems and never throw; the caller throws one error.
 import fs from 'node:fs'
-import { containersPublishingArgs, docker, engineAnswers, inspectContainer, type ContainerState } from './docker.ts'
-import type { Env, SfConfig } from './env.ts'
-import { ConfigError, DockerError } from './errors.ts'
-import { listenProblem } from './ports.ts'
+import { containersPublishingArgs } from '../docker/args.ts'
+import { docker, engineAnswers } from '../docker/engine.ts'
+import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
+import type { Env, SfConfig } from '../env.ts'
+import { ConfigError, DockerError } from '../errors.ts'
+import { listenProblem } from '../ports.ts'
 
 const anyAddress = new Set(['0.0.0.0', '::', '[::]'])
 

@@ -1,9 +1,9 @@
 // The probes a candidate and a new prod must pass: healthz, ready, version (exactly the expected
 // build) and projects, each to a deadline with bounded backoff.
-import { inspectContainer } from '../docker.ts'
+import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import { ProbeError } from '../errors.ts'
-import type { ReleaseManifest } from '../manifest.ts'
+import type { ReleaseManifest } from '../release/manifest.ts'
 import { waitFor } from '../probe.ts'
 
 export interface Expected {

@@ -2,6 +2,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
+import { inspectContainer } from '../docker/inspect.ts'
+import type { Env } from '../env.ts'
 
 export const releaseSchema = z.object({
   buildId: z.string(),
@@ -40,4 +42,11 @@ export async function recordServing(sfHome: string, name: string, release: Relea
   await fs.writeFile(`${file}.tmp`, JSON.stringify(next, null, 2) + '\n')
   await fs.rename(`${file}.tmp`, file)
   return next
+}
+
+/** What prod serves now, read from the container itself. */
+export async function servingRelease(name: string, env: Env): Promise<Release | null> {
+  const prod = await inspectContainer(name, env)
+  if (!prod) return null
+  return { buildId: prod.labels['sf.build-id'] ?? '?', commit: prod.labels['sf.commit'] ?? '?', dirty: false, imageId: prod.imageId, at: prod.startedAt }
 }

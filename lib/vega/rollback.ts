@@ -2,17 +2,19 @@
 // replaces prod (drain, keep the current one aside, probe, restore it on failure).
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { docker, imageExistsArgs } from '../docker.ts'
+import { imageExistsArgs } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
 import { ConfigError } from '../errors.ts'
 import { distPaths } from '../paths.ts'
-import { vegaContainer } from '../vega.ts'
-import { preflightVega, urlOf } from '../vega-preflight.ts'
-import { vegaInputs } from '../vega-up.ts'
-import { appendHistory, type HistoryEntry } from './history.ts'
+import { vegaContainer } from './container.ts'
+import { vegaInputs, type UpgradeContext } from './context.ts'
+import { converge } from './converge.ts'
+import { UpgradeError } from './errors.ts'
+import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
-import { converge, swapProd } from './prod.ts'
-import { readReleases, recordServing, releasesFile } from './releases.ts'
-import { entry, servingRelease, UpgradeError, type UpgradeContext } from './upgrade.ts'
+import { preflightVega, urlOf } from './preflight.ts'
+import { readReleases, recordServing, releasesFile, servingRelease } from './releases.ts'
+import { swapProd } from './swap.ts'
 
 export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string }): Promise<HistoryEntry> {
   const { config, env, progress } = ctx

@@ -1,12 +1,12 @@
 // docker:vega:status: what runs (version, image, uptime, readiness) and the last attempts.
-import { inspectContainer } from '../docker.ts'
+import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
-import type { ReleaseManifest } from '../manifest.ts'
+import type { ReleaseManifest } from '../release/manifest.ts'
 import { fetchAnswer } from '../probe.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
 import { lockFile, readHolder, type LockHolder } from './lock.ts'
 import { readReleases, type Releases } from './releases.ts'
-import { probeHostFor, urlOf } from '../vega-preflight.ts'
+import { probeHostFor, urlOf } from './preflight.ts'
 
 export interface VegaStatus {
   name: string

@@ -1,34 +1,24 @@
-// docker:vega:up: build the web host, write the manifest, then replace the one shared vega container
-// (drained first) and wait until it serves this build. With the Compose plugin the container is made
-// from docker-compose.vega.yaml, otherwise by runVegaSourceServer's `docker run`: the same container.
+// docker:vega:up: build a release, then replace the one shared vega container (drained first) and
+// wait until it serves this build. With the Compose plugin the container is made from
+// docker-compose.vega.yaml, otherwise by `docker run`: the same container, from one definition.
 import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-import { chooseBaseImage } from './base-choice.ts'
-import { buildCore } from './core-build.ts'
-import { buildImage, docker, inspectContainer, logsArgs, removeContainerArgs, runDetachedArgs } from './docker.ts'
-import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
-import { BuildError, ProbeError } from './errors.ts'
-import { readManifest, type ReleaseManifest } from './manifest.ts'
-import { distPaths } from './paths.ts'
-import { fetchAnswer } from './probe.ts'
-import { drainContainer } from './upgrade/prod.ts'
-import { probeServer } from './upgrade/probes.ts'
-import type { Progress } from './progress.ts'
-import { writeReleaseManifest } from './release.ts'
-import { composeEnv, vegaContainer, type VegaInputs } from './vega.ts'
-import { preflightVega, urlOf, type Preflight } from './vega-preflight.ts'
-import { buildWebHost } from './web-host.ts'
-import { acquireLock, lockFile } from './upgrade/lock.ts'
-import { recordServing } from './upgrade/releases.ts'
-import { keepAfterDeploy, pruneBuilds } from './prune-builds.ts'
-
-export interface VegaContext {
-  root: string
-  env: Env
-  config: SfConfig
-  progress: Progress
-}
+import { logsArgs, removeContainerArgs, runDetachedArgs } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
+import { inspectContainer } from '../docker/inspect.ts'
+import type { Env } from '../env.ts'
+import { ProbeError } from '../errors.ts'
+import { fetchAnswer } from '../probe.ts'
+import type { ReleaseManifest } from '../release/manifest.ts'
+import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
+import { vegaInputs, type VegaContext } from './context.ts'
+import { acquireLock, lockFile } from './lock.ts'
+import { preflightVega, urlOf, type Preflight } from './preflight.ts'
+import { probeServer } from './probes.ts'
+import { pruneAfterDeploy } from './prune.ts'
+import { buildRelease, buildRuntimeImage } from './release-build.ts'
+import { recordServing } from './releases.ts'
+import { drainContainer } from './swap.ts'
 
 export interface Serving {
   url: string
@@ -36,27 +26,15 @@ export interface Serving {
   manifest: ReleaseManifest
 }
 
-/** Read and validate the configuration; throws before anything is changed. */
-export function vegaContext(root: string, env: Env, progress: Progress): VegaContext {
-  return { root, env, progress, config: readConfig(loadEnv(env, root), { checkout: root }) }
-}
-
 export async function vegaUp(ctx: VegaContext): Promise<Serving> {
   const preflight = await checked(ctx)
   return locked(ctx, 'npm run docker:vega:up', async () => {
-    let done = ctx.progress.phase('bundle dist/loader.js')
-    await buildCore(ctx.root)
-    done()
-    await buildWebHost({ root: ctx.root, env: ctx.env, progress: ctx.progress })
-    done = ctx.progress.phase('write dist/sf-release-manifest.json')
-    await writeReleaseManifest({ root: ctx.root, image: { tag: null, digest: null } })
-    done()
+    await buildRelease(ctx, new Date().toISOString())
+    const inputs = vegaInputs(ctx, preflight)
     if (!(await composeAnswers(ctx.env))) {
       ctx.progress.note('the Docker Compose plugin does not answer: running the same container with docker run')
-      return runContainer(ctx, preflight)
+      return runContainer(ctx, preflight, inputs)
     }
-    const inputs = vegaInputs(ctx, preflight)
-    await buildRuntimeImage(ctx)
     const file = path.join(ctx.root, 'docker-compose.vega.yaml')
     await replace(ctx, preflight, () => docker(['compose', '--file', file, 'up', '--detach', '--no-build'], { env: { ...ctx.env, ...composeEnv(inputs) } }))
     return waitServing(ctx, inputs, preflight.probeHost)
@@ -66,21 +44,21 @@ export async function vegaUp(ctx: VegaContext): Promise<Serving> {
 /** scripts/run-vega-source-server.ts: build the runtime image and run the container for the staged build. */
 export async function runVegaSourceServer(ctx: VegaContext): Promise<Serving> {
   const preflight = await checked(ctx)
-  return locked(ctx, 'npm run docker:vega:run', () => runContainer(ctx, preflight))
+  return locked(ctx, 'npm run docker:vega:run', async () => {
+    await buildRuntimeImage(ctx)
+    return runContainer(ctx, preflight, vegaInputs(ctx, preflight))
+  })
 }
 
-async function runContainer(ctx: VegaContext, preflight: Preflight): Promise<Serving> {
-  const inputs = vegaInputs(ctx, preflight)
-  await buildRuntimeImage(ctx)
+/** One line for people: where the server answers and which build it serves. */
+export function describeServing(s: Serving): string {
+  const m = s.manifest
+  return `serving ${s.url} from container ${s.container}: ${m.name} ${m.version} commit ${m.git.commit.slice(0, 12)}${m.git.dirty ? ' (dirty)' : ''}, build ${m.webHost.buildId}, built ${m.builtAt}`
+}
+
+async function runContainer(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {
   await replace(ctx, preflight, () => docker(runDetachedArgs(vegaContainer(inputs)), { env: ctx.env }))
   return waitServing(ctx, inputs, preflight.probeHost)
-}
-
-/** Remove old staged builds nothing needs, as one phase. */
-export async function pruneAfterDeploy(ctx: VegaContext): Promise<void> {
-  const done = ctx.progress.phase('prune old builds')
-  const plan = await pruneBuilds({ root: ctx.root, env: ctx.env, sfHome: ctx.config.SF_HOME, keep: keepAfterDeploy })
-  done(`removed ${plan.remove.length}, kept ${plan.keep.length}`)
 }
 
 /** Under the upgrade lock (no two changes to one container at once); records what now serves. */
@@ -106,46 +84,8 @@ async function checked(ctx: VegaContext): Promise<Preflight> {
   return preflight
 }
 
-/** The container's inputs for a release: by default the one dist/sf-release-manifest.json names. */
-export function vegaInputs(ctx: VegaContext, preflight: Preflight, manifestFile = distPaths(ctx.root).manifest): VegaInputs {
-  const { config, root } = ctx
-  const manifest = readManifest(manifestFile)
-  if (!manifest) throw new BuildError(`no release manifest at ${manifestFile}: run npm run write-manifest`)
-  return {
-    name: config.SF_VEGA_NAME,
-    image: config.SF_VEGA_IMAGE,
-    checkout: root,
-    workspaceDir: config.SF_WORKSPACE_DIR,
-    workspacesDir: config.SF_WORKSPACES_DIR,
-    sfHome: config.SF_HOME,
-    bind: config.SF_VEGA_BIND,
-    port: config.SF_VEGA_PORT,
-    dockerSocket: config.SF_DOCKER_SOCKET,
-    dockerGid: preflight.dockerGid,
-    graceMs: config.SF_RPC_SHUTDOWN_GRACE_MS,
-    stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME,
-    buildId: manifest.webHost.buildId,
-    commit: manifest.git.commit,
-    loader: manifest.loader,
-  }
-}
-
 async function composeAnswers(env: Env): Promise<boolean> {
   return (await docker(['compose', 'version'], { env, allowFailure: true, timeoutMs: 10_000 })).code === 0
-}
-
-/** docker/Dockerfile.source-server needs no files, so its context is an empty folder. */
-export async function buildRuntimeImage(ctx: VegaContext): Promise<void> {
-  const base = await chooseBaseImage({ configured: ctx.config.SF_BASE_IMAGE, env: ctx.env, progress: ctx.progress })
-  const done = ctx.progress.phase(`build ${ctx.config.SF_VEGA_IMAGE} on ${base.image}`)
-  const context = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-runtime-'))
-  try {
-    const dockerfile = path.join(ctx.root, 'docker', 'Dockerfile.source-server')
-    await buildImage({ dockerfile, context, tag: ctx.config.SF_VEGA_IMAGE, buildArgs: { BASE_IMAGE: base.image }, labels: { 'sf.role': 'runtime' } }, ctx.env, ctx.progress)
-  } finally {
-    await fs.rm(context, { recursive: true, force: true })
-  }
-  done()
 }
 
 /** Drain and remove the container under the name (if any), then create the new one. */

@@ -1,37 +1,23 @@
 // docker:vega:upgrade: version-verified blue/green for the vega container. Build a new immutable
 // release, prove it in a candidate on the next port, then drain and replace prod, probe it, and roll
 // back to the old container if it fails. One run at a time; every attempt goes into the history.
-import os from 'node:os'
 import path from 'node:path'
-import { buildCore } from '../core-build.ts'
-import { docker, imageInspectArgs, inspectContainer, removeContainerArgs, runDetachedArgs, type ContainerSpec } from '../docker.ts'
-import { SfError } from '../errors.ts'
-import { writeReleaseManifest } from '../release.ts'
-import { vegaContainer, type VegaInputs } from '../vega.ts'
-import { preflightVega, urlOf, type Preflight } from '../vega-preflight.ts'
-
-export { urlOf }
-import { buildRuntimeImage, pruneAfterDeploy, vegaInputs, type VegaContext } from '../vega-up.ts'
-import { buildWebHost, rememberCurrentBuild } from '../web-host.ts'
-import { appendHistory, type HistoryEntry } from './history.ts'
+import { removeContainerArgs, runDetachedArgs, type ContainerSpec } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
+import { rememberCurrentBuild } from '../release/web-host.ts'
+import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
+import { vegaInputs, type UpgradeContext } from './context.ts'
+import { converge } from './converge.ts'
+import { RollbackError, UpgradeError } from './errors.ts'
+import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { formatPlan, upgradePlan } from './plan.ts'
+import { preflightVega, urlOf, type Preflight } from './preflight.ts'
 import { probeServer, type Expected } from './probes.ts'
-import { candidateName, converge, RollbackError, showLogs, swapProd } from './prod.ts'
-import { recordServing, type Release } from './releases.ts'
-import type { Report } from './report.ts'
-
-/** An upgrade that did not happen; `outcome` says how it ended, for the history and the exit. */
-export class UpgradeError extends SfError {
-  override name = 'UpgradeError'
-  constructor(
-    message: string,
-    readonly outcome: 'candidate-failed' | 'rolled-back',
-    readonly rollback: string | null = null,
-  ) {
-    super(message)
-  }
-}
+import { pruneAfterDeploy } from './prune.ts'
+import { buildRelease } from './release-build.ts'
+import { recordServing, servingRelease, type Release } from './releases.ts'
+import { showLogs, swapProd } from './swap.ts'
 
 export interface UpgradeOptions {
   dryRun: boolean
@@ -39,15 +25,6 @@ export interface UpgradeOptions {
   probeDeadlineMs: number
   /** How the run was started, for the lock and the history. */
   command: string
-}
-
-export interface UpgradeContext extends Omit<VegaContext, 'progress'> {
-  progress: Report
-}
-
-/** The candidate: prod's configuration on the next port, under its own name, never restarted. */
-export function candidateSpec(prod: VegaInputs): ContainerSpec {
-  return { ...vegaContainer({ ...prod, name: candidateName(prod.name), port: prod.port + 1 }), restart: 'no' }
 }
 
 /** The history entry of the attempt, or null for a dry run. */
@@ -121,21 +98,6 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   }
 }
 
-/** The new release: the loader, the web host in its own build folder, the manifest, the runtime image. */
-async function buildRelease(ctx: UpgradeContext, at: string): Promise<Release> {
-  const { config, env, progress } = ctx
-  let done = progress.phase('bundle dist/loader.js')
-  await buildCore(ctx.root)
-  done()
-  await buildWebHost({ root: ctx.root, env, progress })
-  done = progress.phase('write dist/sf-release-manifest.json')
-  const manifest = await writeReleaseManifest({ root: ctx.root, image: { tag: null, digest: null } })
-  done(`commit ${manifest.git.commit.slice(0, 12)}, build ${manifest.webHost.buildId}`)
-  await buildRuntimeImage(ctx)
-  const imageId = (await docker(imageInspectArgs(config.SF_VEGA_IMAGE, '{{.Id}}'), { env })).stdout.trim()
-  return { buildId: manifest.webHost.buildId, commit: manifest.git.commit, dirty: manifest.git.dirty, imageId, at }
-}
-
 /** Start the candidate and probe it; on failure show its last log lines, remove it and stop here. */
 async function proveCandidate(ctx: UpgradeContext, candidate: ContainerSpec, expected: Expected, url: string, deadlineMs: number): Promise<void> {
   const { env, progress } = ctx
@@ -167,27 +129,4 @@ function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, c
   })
   ctx.progress.event('plan', { steps })
   process.stderr.write(formatPlan(steps) + '\n')
-}
-
-/** What prod serves now, read from the container itself. */
-export async function servingRelease(name: string, env: import('../env.ts').Env): Promise<Release | null> {
-  const prod = await inspectContainer(name, env)
-  if (!prod) return null
-  return { buildId: prod.labels['sf.build-id'] ?? '?', commit: prod.labels['sf.commit'] ?? '?', dirty: false, imageId: prod.imageId, at: prod.startedAt }
-}
-
-export function entry(ctx: UpgradeContext, outcome: HistoryEntry['outcome'], from: Release | null, to: Release | null, rollback: string | null, error: string | null, action: HistoryEntry['action'] = 'upgrade'): HistoryEntry {
-  const side = (r: Release | null) => (r ? { commit: r.commit, buildId: r.buildId, imageId: r.imageId } : null)
-  return {
-    at: new Date().toISOString(),
-    by: `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})`,
-    action,
-    name: ctx.config.SF_VEGA_NAME,
-    from: side(from),
-    to: side(to),
-    phases: { ...ctx.progress.phases },
-    outcome,
-    rollback,
-    error,
-  }
 }

@@ -2,20 +2,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { defaultBaseTag, buildBaseImage } from '../../lib/base-image.ts'
-import { imageExists } from '../../lib/base-choice.ts'
-import {
-  containersWithLabelsArgs,
-  docker,
-  engineAnswers,
-  imageExistsArgs,
-  imagesWithLabelsArgs,
-  logsArgs,
-  removeContainerArgs,
-  removeContainersArgs,
-  removeImagesArgs,
-  type EngineAnswer,
-} from '../../lib/docker.ts'
+import { defaultBaseTag, buildBaseImage } from '../../lib/docker/base-image.ts'
+import { imageExists } from '../../lib/docker/base-choice.ts'
+import { containersWithLabelsArgs, imageExistsArgs, imagesWithLabelsArgs, logsArgs, removeContainerArgs, removeContainersArgs, removeImagesArgs } from '../../lib/docker/args.ts'
+import { docker, engineAnswers, type EngineAnswer } from '../../lib/docker/engine.ts'
 import { createProgress } from '../../lib/progress.ts'
 
 export const runId = randomBytes(4).toString('hex')

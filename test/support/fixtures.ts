@@ -1,7 +1,7 @@
 // Fixture trees built inline in temp dirs.
 import fs from 'node:fs'
 import path from 'node:path'
-import type { VegaInputs } from '../../lib/vega.ts'
+import type { VegaInputs } from '../../lib/vega/container.ts'
 import { tempDir } from './server.ts'
 
 /** A workspaces dir with two repos (one the workspace), a plain folder and a link that escapes it. */

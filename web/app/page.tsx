@@ -1,5 +1,5 @@
 import { ProjectsView } from '../components/projects-view.tsx'
-import { listProjects } from '../../lib/projects.ts'
+import { listProjects } from '../../lib/server/projects.ts'
 import { serverContext } from '../server/context.ts'
 
 export const dynamic = 'force-dynamic'

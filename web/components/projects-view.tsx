@@ -1,4 +1,4 @@
-import type { ProjectListing } from '../../lib/projects.ts'
+import type { ProjectListing } from '../../lib/server/projects.ts'
 
 export function ProjectsView({ listing }: { listing: ProjectListing }) {
   return (

@@ -1,8 +1,8 @@
 // What the web host knows about itself: its configuration, the manifest it started with, when it
 // started and its admin token. Read once per process; every route and the page use this.
-import { resolveAdminToken, type AdminToken } from '../../lib/admin-auth.ts'
+import { resolveAdminToken, type AdminToken } from '../../lib/server/admin-auth.ts'
 import { readConfig, type SfConfig } from '../../lib/env.ts'
-import { readManifest, type ReleaseManifest } from '../../lib/manifest.ts'
+import { readManifest, type ReleaseManifest } from '../../lib/release/manifest.ts'
 
 export interface ServerContext {
   config: SfConfig

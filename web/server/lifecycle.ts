@@ -4,8 +4,8 @@
 import diagnostics from 'node:diagnostics_channel'
 import fs from 'node:fs'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { processDrain } from '../../lib/drain.ts'
-import { markStarted, registerReadinessHook } from '../../lib/readiness.ts'
+import { processDrain } from '../../lib/server/drain.ts'
+import { markStarted, registerReadinessHook } from '../../lib/server/readiness.ts'
 import { serverContext } from './context.ts'
 import { log } from './log.ts'
 

@@ -1,4 +1,4 @@
-import { checkAdmin } from '../../lib/admin-auth.ts'
+import { checkAdmin } from '../../lib/server/admin-auth.ts'
 import { serverContext } from './context.ts'
 
 /** JSON that no cache keeps: probes must see the live state. */

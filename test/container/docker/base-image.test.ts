@@ -3,16 +3,12 @@
 // Without an engine this file skips loudly, and fails when CI is set.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildBaseImage, type BaseImage } from '../../lib/base-image.ts'
-import {
-  docker,
-  imageInspectArgs,
-  runArgs,
-  type RunSpec,
-} from '../../lib/docker.ts'
-import { createProgress } from '../../lib/progress.ts'
-import { run, type RunResult } from '../../lib/run.ts'
-import { removeRunArtifacts, requireEngine, runId, runLabels } from '../support/docker.ts'
+import { buildBaseImage, type BaseImage } from '../../../lib/docker/base-image.ts'
+import { imageInspectArgs, runArgs, type RunSpec } from '../../../lib/docker/args.ts'
+import { docker } from '../../../lib/docker/engine.ts'
+import { createProgress } from '../../../lib/progress.ts'
+import { run, type RunResult } from '../../../lib/run.ts'
+import { removeRunArtifacts, requireEngine, runId, runLabels } from '../../support/docker.ts'
 
 const env = process.env
 const tag = `sf-node-base-test:${runId}`

@@ -8,22 +8,15 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {
-  docker,
-  imageInspectArgs,
-  inspectContainer,
-  logsArgs,
-  runArgs,
-  runDetachedArgs,
-  stopArgs,
-  type ContainerSpec,
-} from '../../lib/docker.ts'
-import { distPaths } from '../../lib/paths.ts'
-import { fetchAnswer, waitFor } from '../../lib/probe.ts'
-import { createProgress } from '../../lib/progress.ts'
-import { buildSfServerImage, type SfServerImage } from '../../lib/sf-server-image.ts'
-import { localBase, removeRunArtifacts, requireEngine, runId, runLabels } from '../support/docker.ts'
-import { freePort, tempDir } from '../support/server.ts'
+import { imageInspectArgs, logsArgs, runArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../../../lib/docker/args.ts'
+import { docker } from '../../../lib/docker/engine.ts'
+import { inspectContainer } from '../../../lib/docker/inspect.ts'
+import { distPaths } from '../../../lib/paths.ts'
+import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
+import { createProgress } from '../../../lib/progress.ts'
+import { buildSfServerImage, type SfServerImage } from '../../../lib/docker/sf-server-image.ts'
+import { localBase, removeRunArtifacts, requireEngine, runId, runLabels } from '../../support/docker.ts'
+import { freePort, tempDir } from '../../support/server.ts'
 
 const env = process.env
 const tag = `sf-server-test:${runId}`

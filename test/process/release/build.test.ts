@@ -5,12 +5,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { promisify } from 'node:util'
-import { digestTree } from '../../lib/content-digest.ts'
-import { readManifest } from '../../lib/manifest.ts'
-import { distPaths, repoRoot } from '../../lib/paths.ts'
-import { fetchAnswer } from '../../lib/probe.ts'
-import { currentWebHost } from '../../lib/web-host.ts'
-import { startServer, tempDir } from '../support/server.ts'
+import { digestTree } from '../../../lib/release/content-digest.ts'
+import { readManifest } from '../../../lib/release/manifest.ts'
+import { distPaths, repoRoot } from '../../../lib/paths.ts'
+import { fetchAnswer } from '../../../lib/probe.ts'
+import { currentWebHost } from '../../../lib/release/web-host.ts'
+import { startServer, tempDir } from '../../support/server.ts'
 
 const exec = promisify(execFile)
 const npmRun = (script: string, cwd = repoRoot) => exec('npm', ['run', '--silent', script], { cwd, maxBuffer: 64 * 1024 * 1024 })

@@ -6,8 +6,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import { scratchCheckout } from '../support/scratch.ts'
-import { tempDir } from '../support/server.ts'
+import { scratchCheckout } from '../../support/scratch.ts'
+import { tempDir } from '../../support/server.ts'
 
 const exec = promisify(execFile)
 const ids = ['20260101T000000Z-a', '20260102T000000Z-b', '20260103T000000Z-c', '20260104T000000Z-d', '20260105T000000Z-e']

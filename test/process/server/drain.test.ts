@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { describe, test } from 'node:test'
-import { fetchAnswer, waitFor } from '../../lib/probe.ts'
-import { distPaths } from '../../lib/paths.ts'
-import { freePort, startServer } from '../support/server.ts'
+import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
+import { distPaths } from '../../../lib/paths.ts'
+import { freePort, startServer } from '../../support/server.ts'
 import { execFile } from 'node:child_process'
 
 describe('SIGTERM', () => {

@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { chromium, type Browser } from 'playwright-core'
-import { repoRoot } from '../../lib/paths.ts'
-import { workspacesFixture } from '../support/fixtures.ts'
-import { startServer, type RunningServer } from '../support/server.ts'
+import { repoRoot } from '../../../lib/paths.ts'
+import { workspacesFixture } from '../../support/fixtures.ts'
+import { startServer, type RunningServer } from '../../support/server.ts'
 
 const chromiumPath = '/usr/bin/chromium'
 const missing = fs.existsSync(chromiumPath) ? null : `${chromiumPath} is missing (apt-get install -y chromium)`

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fetchAnswer } from '../../lib/probe.ts'
-import { distPaths, repoRoot } from '../../lib/paths.ts'
-import { workspacesFixture } from '../support/fixtures.ts'
-import { startServer, tempDir, type RunningServer } from '../support/server.ts'
+import { fetchAnswer } from '../../../lib/probe.ts'
+import { distPaths, repoRoot } from '../../../lib/paths.ts'
+import { workspacesFixture } from '../../support/fixtures.ts'
+import { startServer, tempDir, type RunningServer } from '../../support/server.ts'
 
 describe('a server started by the loader', () => {
   const fixture = workspacesFixture()

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { repoRoot } from '../../lib/paths.ts'
-import { fetchAnswer, waitFor } from '../../lib/probe.ts'
-import { freePort, tempDir } from '../support/server.ts'
+import { repoRoot } from '../../../lib/paths.ts'
+import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
+import { freePort, tempDir } from '../../support/server.ts'
 
 function npmStart(cwd: string, env: Record<string, string>) {
   const child = spawn('npm', ['start'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })

@@ -10,7 +10,7 @@ import {
   parseLdd,
   planCopies,
   renderBaseDockerfile,
-} from '../../lib/base-image.ts'
+} from '../../../lib/docker/base-image.ts'
 
 describe('defaultBaseTag', () => {
   test('is sf-node-base:<node version without v>-local', () => {

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { officialBaseImage } from '../../lib/base-choice.ts'
-import { digestTree } from '../../lib/content-digest.ts'
-import { BuildError } from '../../lib/errors.ts'
-import type { ReleaseManifest } from '../../lib/manifest.ts'
-import { repoRoot } from '../../lib/paths.ts'
-import { createProgress } from '../../lib/progress.ts'
-import { buildSfServerImage, defaultSfServerTag, sfServerBuildSpec, sfServerDockerfile } from '../../lib/sf-server-image.ts'
+import { officialBaseImage } from '../../../lib/docker/base-choice.ts'
+import { digestTree } from '../../../lib/release/content-digest.ts'
+import { BuildError } from '../../../lib/errors.ts'
+import type { ReleaseManifest } from '../../../lib/release/manifest.ts'
+import { repoRoot } from '../../../lib/paths.ts'
+import { createProgress } from '../../../lib/progress.ts'
+import { buildSfServerImage, defaultSfServerTag, sfServerBuildSpec, sfServerDockerfile } from '../../../lib/docker/sf-server-image.ts'
 
 const manifest: ReleaseManifest = {
   schemaVersion: 1,
@@ -25,7 +25,7 @@ const manifest: ReleaseManifest = {
 
 describe('the Dockerfiles', () => {
   for (const file of ['Dockerfile.sf-server', 'Dockerfile.source-server']) {
-    test(`${file} defaults BASE_IMAGE to the official base lib/base-choice.ts names`, () => {
+    test(`${file} defaults BASE_IMAGE to the official base lib/docker/base-choice.ts names`, () => {
       const text = fs.readFileSync(path.join(repoRoot, 'docker', file), 'utf8')
       const defaults = [...text.matchAll(/^ARG BASE_IMAGE=(\S+)\s*$/gm)].map((m) => m[1])
       assert.deepEqual(defaults, [officialBaseImage])

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
-import { pinnedLoader } from '../../lib/core-build.ts'
+import { pinnedLoader } from '../../../lib/release/loader-bundle.ts'
 
 test('copies dist/loader.js to loader-<hash>.js once, and a changed loader gets a new name', async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-core-'))

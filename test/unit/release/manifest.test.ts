@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { BuildError } from '../../lib/errors.ts'
-import { parseManifest, readManifest, type ReleaseManifest } from '../../lib/manifest.ts'
+import { BuildError } from '../../../lib/errors.ts'
+import { parseManifest, readManifest, type ReleaseManifest } from '../../../lib/release/manifest.ts'
 
 const valid: ReleaseManifest = {
   schemaVersion: 1,

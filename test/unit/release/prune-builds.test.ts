@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { buildsInUseByProcesses, planPrune, type PruneFacts } from '../../lib/prune-builds.ts'
+import { buildsInUseByProcesses, planPrune, type PruneFacts } from '../../../lib/release/prune-builds.ts'
 
 const facts = (over: Partial<PruneFacts>): PruneFacts => ({
   builds: ['20260101T000000Z-a', '20260102T000000Z-b', '20260103T000000Z-c', '20260104T000000Z-d', '20260105T000000Z-e'],

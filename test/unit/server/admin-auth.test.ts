@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { checkAdmin, resolveAdminToken, type AdminToken } from '../../lib/admin-auth.ts'
+import { checkAdmin, resolveAdminToken, type AdminToken } from '../../../lib/server/admin-auth.ts'
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-admin-'))

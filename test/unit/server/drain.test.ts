@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createDrain, processDrain, type DrainSnapshot } from '../../lib/drain.ts'
+import { createDrain, processDrain, type DrainSnapshot } from '../../../lib/server/drain.ts'
 
 const fixedNow = () => new Date('2025-01-02T03:04:05.000Z')
 
@@ -137,7 +137,7 @@ describe('processDrain', () => {
   })
 
   test('is shared by a second copy of the module, as separately bundled routes load it', async () => {
-    const copy = (await import(`../../lib/drain.ts?copy=${Date.now()}`)) as typeof import('../../lib/drain.ts')
+    const copy = (await import(`../../../lib/server/drain.ts?copy=${Date.now()}`)) as typeof import('../../../lib/server/drain.ts')
     assert.notEqual(copy.createDrain, createDrain, 'the import did not load a second copy')
     assert.equal(copy.processDrain(), processDrain())
   })

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { BuildError, ConfigError } from '../../lib/errors.ts'
-import { loaderUsage, planServer } from '../../lib/loader.ts'
+import { BuildError, ConfigError } from '../../../lib/errors.ts'
+import { loaderUsage, planServer } from '../../../lib/server/loader.ts'
 
 /** A checkout with an empty dist/: no web host is staged, so planning past validation fails. */
 function emptyCheckout(t: { after: (fn: () => void) => void }): { checkout: string; distDir: string } {

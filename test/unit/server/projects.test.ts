@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { listProjects, type ProjectListing } from '../../lib/projects.ts'
+import { listProjects, type ProjectListing } from '../../../lib/server/projects.ts'
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-projects-'))
@@ -115,7 +115,7 @@ describe('listProjects', () => {
     const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
     const options = { workspaceDir: path.join(root, 'ok'), workspacesDir: root }
     const script = `
-      const { listProjects } = await import(${JSON.stringify(new URL('../../lib/projects.ts', import.meta.url).href)})
+      const { listProjects } = await import(${JSON.stringify(new URL('../../../lib/server/projects.ts', import.meta.url).href)})
       process.stdout.write(JSON.stringify(await listProjects(${JSON.stringify(options)})))`
     let child
     try {

@@ -1,7 +1,7 @@
 import { test, describe, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDrain } from '../../lib/drain.ts'
-import { checkReadiness, markStarted, registerReadinessHook } from '../../lib/readiness.ts'
+import { createDrain } from '../../../lib/server/drain.ts'
+import { checkReadiness, markStarted, registerReadinessHook } from '../../../lib/server/readiness.ts'
 
 // Readiness keeps its state on globalThis (one per process, shared by every bundle); each test starts afresh.
 beforeEach(() => {

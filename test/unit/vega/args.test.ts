@@ -1,8 +1,8 @@
 // The flags of docker:vega:upgrade and :rollback.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ConfigError } from '../../lib/errors.ts'
-import { parseUpgradeArgs, upgradeUsage } from '../../lib/upgrade/args.ts'
+import { ConfigError } from '../../../lib/errors.ts'
+import { parseUpgradeArgs, upgradeUsage } from '../../../lib/vega/args.ts'
 
 function configError(argv: string[]): ConfigError {
   try {

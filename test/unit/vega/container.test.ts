@@ -1,14 +1,14 @@
-// The vega container is defined once (lib/vega.ts): its docker run arguments, and the compose file
+// The vega container is defined once (lib/vega/container.ts): its docker run arguments, and the compose file
 // saying the same thing.
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { parse } from 'yaml'
-import { runDetachedArgs, type ContainerSpec } from '../../lib/docker.ts'
-import { repoRoot } from '../../lib/paths.ts'
-import { composeEnv, vegaContainer } from '../../lib/vega.ts'
-import { vegaInputsOnVega } from '../support/fixtures.ts'
+import { runDetachedArgs, type ContainerSpec } from '../../../lib/docker/args.ts'
+import { repoRoot } from '../../../lib/paths.ts'
+import { composeEnv, vegaContainer } from '../../../lib/vega/container.ts'
+import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 const inputs = vegaInputsOnVega
 

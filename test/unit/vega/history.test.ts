@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { appendHistory, historyFile, readHistory, type HistoryEntry } from '../../lib/upgrade/history.ts'
+import { appendHistory, historyFile, readHistory, type HistoryEntry } from '../../../lib/vega/history.ts'
 
 function tempHome(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-history-'))

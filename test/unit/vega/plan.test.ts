@@ -2,10 +2,9 @@
 // candidate those commands start.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { candidateSpec } from '../../lib/upgrade/upgrade.ts'
-import { formatPlan, upgradePlan, type PlanInputs } from '../../lib/upgrade/plan.ts'
-import { vegaContainer, type VegaInputs } from '../../lib/vega.ts'
-import { vegaInputsOnVega } from '../support/fixtures.ts'
+import { formatPlan, upgradePlan, type PlanInputs } from '../../../lib/vega/plan.ts'
+import { candidateSpec, vegaContainer, type VegaInputs } from '../../../lib/vega/container.ts'
+import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 const inputs: VegaInputs = { ...vegaInputsOnVega, image: 'sha256:4e1f' }
 

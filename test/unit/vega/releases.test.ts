@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { readReleases, recordServing, releasesFile, type Release } from '../../lib/upgrade/releases.ts'
+import { readReleases, recordServing, releasesFile, type Release } from '../../../lib/vega/releases.ts'
 
 const name = 'sf-server-vega'
 

@@ -2,7 +2,7 @@
 // each phase's duration for the history.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { createReport } from '../../lib/upgrade/report.ts'
+import { createReport } from '../../../lib/vega/report.ts'
 
 function collecting(json: boolean) {
   const err: string[] = []

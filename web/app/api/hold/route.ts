@@ -1,4 +1,4 @@
-import { processDrain } from '../../../../lib/drain.ts'
+import { processDrain } from '../../../../lib/server/drain.ts'
 import { json, refuseUnlessAdmin } from '../../../server/respond.ts'
 
 export const dynamic = 'force-dynamic'

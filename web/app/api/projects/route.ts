@@ -1,4 +1,4 @@
-import { listProjects } from '../../../../lib/projects.ts'
+import { listProjects } from '../../../../lib/server/projects.ts'
 import { serverContext } from '../../../server/context.ts'
 import { json } from '../../../server/respond.ts'
 

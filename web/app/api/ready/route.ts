@@ -1,4 +1,4 @@
-import { checkReadiness } from '../../../../lib/readiness.ts'
+import { checkReadiness } from '../../../../lib/server/readiness.ts'
 import { json } from '../../../server/respond.ts'
 
 export const dynamic = 'force-dynamic'

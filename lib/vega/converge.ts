@@ -1,0 +1,45 @@
+// Putting things right after a run that was killed: a leftover candidate goes, and a prod that the run
+// stopped or set aside comes back, unless the new one it started passes its probes.
+import { removeContainerArgs, renameArgs, startArgs } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
+import { inspectContainer } from '../docker/inspect.ts'
+import type { Env } from '../env.ts'
+import type { Progress } from '../progress.ts'
+import { asideName, candidateName } from './container.ts'
+import { probeServer } from './probes.ts'
+
+/** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. */
+export async function converge(name: string, env: Env, progress: Progress, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
+  const notes: string[] = []
+  const candidate = await inspectContainer(candidateName(name), env)
+  if (candidate) {
+    await docker(removeContainerArgs(candidate.name, { force: true }), { env })
+    notes.push(`removed the leftover ${candidate.name}`)
+  }
+  const prod = await inspectContainer(name, env)
+  const aside = await inspectContainer(asideName(name), env)
+  // A running prod beside a set-aside one was started by a killed run: keep it only if it passes the
+  // probes for the build it says it serves; otherwise the set-aside one comes back.
+  const proven =
+    aside && prod?.running
+      ? await probeServer(probeUrl, { commit: prod.labels['sf.commit'] ?? '', buildId: prod.labels['sf.build-id'] ?? '' }, { deadlineMs: probeDeadlineMs, container: name, env }).then(
+          () => true,
+          () => false,
+        )
+      : false
+  if (aside && proven) {
+    await docker(removeContainerArgs(aside.name, { force: true }), { env })
+    notes.push(`kept ${name}, which passes its probes, and removed the leftover ${aside.name}`)
+  } else if (aside) {
+    if (prod) await docker(removeContainerArgs(name, { force: true }), { env })
+    await docker(renameArgs(aside.name, name), { env })
+    await docker(startArgs(name), { env })
+    notes.push(`restored ${name} from ${aside.name}, which a killed run had set aside${prod?.running ? ` (the ${name} it had started failed its probes)` : ''}`)
+  } else if (prod && !prod.running) {
+    await docker(startArgs(name), { env })
+    notes.push(`restarted ${name}, which a killed run had stopped`)
+  }
+  if (notes.some((n) => n.startsWith('rest'))) await probeServer(probeUrl, null, { deadlineMs: probeDeadlineMs, container: name, env })
+  for (const note of notes) progress.note(note)
+  return notes
+}
