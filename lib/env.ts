@@ -187,6 +187,17 @@ export const sfVariables = {
     description: 'Base image for both Dockerfiles; unset: the official Node LTS slim image, or the local base when it cannot be pulled.',
     defaultText: '(unset)',
   },
+  SF_VEGA_FRONT: {
+    schema: z.enum(['none', 'haproxy'], { error: 'must be haproxy (a front proxy owns the port) or none (the server publishes it itself)' }),
+    description: 'haproxy: a front proxy owns SF_VEGA_BIND:SF_VEGA_PORT and upgrades switch traffic without a gap; none: the server container publishes the port itself.',
+    defaultText: 'none',
+    default: () => 'none',
+  },
+  SF_VEGA_FRONT_IMAGE: {
+    schema: optional(z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as haproxy:lts' })),
+    description: 'Image of the front proxy; unset: the official haproxy LTS image, or a local one built from this host\'s haproxy when it cannot be pulled.',
+    defaultText: '(unset)',
+  },
   SF_DOCKER_SOCKET: {
     schema: absolutePath,
     description: "The engine's socket, mounted into the vega container; its group id is added to the container.",

@@ -71,7 +71,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
       sendSlowAfterPhase: `probe ${candidateName(sandbox.name)}`,
       run: async ({ report }) => {
         const upgradeCtx = { ...vegaContext(o.root, sandbox.env, report), progress: report }
-        history = await upgradeVega(upgradeCtx, { dryRun: false, lockWaitMs: 0, probeDeadlineMs: fixed.probeDeadlineMs, command: 'bench' })
+        history = await upgradeVega(upgradeCtx, { dryRun: false, lockWaitMs: 0, probeDeadlineMs: fixed.probeDeadlineMs, settleMs: 5000, command: 'bench' })
       },
     })
     done(`longest window without a successful answer ${upgrade.longestWindowWithoutSuccess.ms} ms`)

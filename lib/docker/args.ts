@@ -121,6 +121,10 @@ export interface ContainerSpec {
   /** Seconds `docker stop` waits before SIGKILL. */
   stopTimeout: number
   labels: Record<string, string>
+  /** A user-defined network to join, and the names it answers to there (omitted: the default bridge). */
+  network?: { name: string; aliases: readonly string[] }
+  /** Run as this user instead of the image's. */
+  user?: string
 }
 
 /** `docker run --detach` for a long-running container. */
@@ -136,6 +140,8 @@ export function runDetachedArgs(spec: ContainerSpec): string[] {
     spec.stopSignal,
     '--stop-timeout',
     String(spec.stopTimeout),
+    ...(spec.user ? ['--user', spec.user] : []),
+    ...(spec.network ? ['--network', spec.network.name, ...spec.network.aliases.flatMap((a) => ['--network-alias', a])] : []),
     ...spec.groupAdd.flatMap((g) => ['--group-add', g]),
     ...spec.ports.flatMap((p) => ['--publish', `${p.bind}:${p.hostPort}:${p.containerPort}`]),
     ...pairs('--env', spec.env),
@@ -181,3 +187,21 @@ export function containersPublishingArgs(hostPort: number): string[] {
   return ['container', 'ls', '--all', '--filter', `publish=${hostPort}`, '--format', '{{.Names}}\t{{.Ports}}']
 }
 
+/** A user-defined bridge network, labelled so that the toolkit can tell its own. */
+export function networkCreateArgs(name: string, labels: Record<string, string>): string[] {
+  return ['network', 'create', '--driver', 'bridge', ...pairs('--label', labels), name]
+}
+
+/** Exits non-zero when there is no network by that name. */
+export function networkInspectArgs(name: string): string[] {
+  return ['network', 'inspect', '--format', '{{json .Labels}}', name]
+}
+
+export function networkRemoveArgs(name: string): string[] {
+  return ['network', 'rm', name]
+}
+
+/** Change a running container's restart policy (a proven candidate becomes prod without a restart). */
+export function updateRestartArgs(name: string, policy: ContainerSpec['restart']): string[] {
+  return ['update', '--restart', policy, name]
+}

@@ -7,13 +7,17 @@ export interface UpgradeArgs {
   dryRun: boolean
   lockWaitMs: number
   probeDeadlineMs: number
+  /** Behind the front: how long the new server must stay green before the old one is removed. */
+  settleMs: number
 }
 
 export const upgradeUsage = `flags:
   --json               stream the progress events as JSON lines on stdout
   --dry-run            print the plan with its docker commands and change nothing (upgrade only)
   --lock-wait <s>      wait up to <s> seconds for another upgrade to finish (default 0: refuse)
-  --probe-timeout <s>  how long the candidate and the new prod get to pass their probes (default 90)`
+  --probe-timeout <s>  how long the candidate and the new prod get to pass their probes (default 90)
+  --settle <s>         behind the front (SF_VEGA_FRONT=haproxy): how long the new server must stay green
+                       before the old one is removed; a failure inside it switches back (default 5)`
 
 /** `dryRun: false` for the commands that have no dry run, so the flag is refused rather than ignored. */
 export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = { dryRun: true }): UpgradeArgs {
@@ -21,7 +25,7 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
   try {
     ;({ values } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, verbose: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, settle: { type: 'string' }, verbose: { type: 'boolean' } },
     }))
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n${upgradeUsage}`)
@@ -37,5 +41,6 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
     dryRun: values['dry-run'] ?? false,
     lockWaitMs: seconds('lock-wait', values['lock-wait'], 0, 0),
     probeDeadlineMs: seconds('probe-timeout', values['probe-timeout'], 90, 1),
+    settleMs: seconds('settle', values.settle, 5, 0),
   }
 }

@@ -32,6 +32,8 @@ export interface VegaInputs {
   commit: string
   /** The release's pinned loader in dist/ (loader-<hash>.js). */
   loader: string
+  /** Behind the front: the private network and the slot alias the front reaches this server by. */
+  network?: { name: string; aliases: readonly string[] }
 }
 
 export function vegaContainer(v: VegaInputs): ContainerSpec {
@@ -68,6 +70,7 @@ export function vegaContainer(v: VegaInputs): ContainerSpec {
     stopSignal: 'SIGTERM',
     stopTimeout: v.stopTimeout,
     labels: { 'sf.role': 'vega', 'sf.vega.name': v.name, 'sf.build-id': v.buildId, 'sf.commit': v.commit },
+    ...(v.network ? { network: v.network } : {}),
   }
 }
 

@@ -54,7 +54,10 @@ export async function preflightVega(config: SfConfig, env: Env, port = config.SF
     throw new ConfigError(`a container named ${name} exists that docker:vega:up did not make (no sf.role=vega label): remove it (docker rm -f ${name}) or set SF_VEGA_NAME`)
   }
   const ours = existing?.ports.some((p) => p.hostPort === port && p.bind === config.SF_VEGA_BIND) ?? false
-  if (!(ours && existing?.running)) {
+  // Behind the front, the port is the front's: held by it is held by us.
+  const front = await inspectContainer(`${config.SF_VEGA_NAME}-front`, env)
+  const ourFront = front?.labels['sf.role'] === 'vega-front' && front.running && front.ports.some((p) => p.hostPort === port && p.bind === config.SF_VEGA_BIND)
+  if (!(ours && existing?.running) && !ourFront) {
     const taken = await portProblem(config.SF_VEGA_BIND, port, env)
     if (taken) throw new ConfigError(taken)
   }

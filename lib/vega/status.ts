@@ -3,6 +3,8 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
 import { fetchAnswer } from '../probe.ts'
+import { frontDir, frontFiles, frontName } from './front.ts'
+import { readSlots, type SlotState } from './haproxy.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
 import { lockFile, readHolder, type LockHolder } from './lock.ts'
 import { readReleases, type Releases } from './releases.ts'
@@ -17,6 +19,8 @@ export interface VegaStatus {
   releases: Releases
   lock: LockHolder | null
   history: HistoryEntry[]
+  /** Behind the front: its container and what its runtime API says of each slot; null without a front. */
+  front: { running: boolean; image: string; restartCount: number; slots: SlotState[] | null; error: string | null } | null
 }
 
 export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): Promise<VegaStatus> {
@@ -48,6 +52,7 @@ export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): 
     releases: await readReleases(config.SF_HOME, name),
     lock: await readHolder(lockFile(config.SF_HOME, name)),
     history: await readHistory(config.SF_HOME, historyCount),
+    front: await frontStatus(config, env),
   }
 }
 
@@ -63,10 +68,29 @@ export function formatStatus(s: VegaStatus): string {
   lines.push(s.version ? `  version: commit ${s.version.commit.slice(0, 12)}${s.version.dirty ? ' (dirty)' : ''}, build ${s.version.buildId}, built ${s.version.builtAt}` : '  version: unknown (/api/version does not answer)')
   lines.push(`  previous release: ${s.releases.previous ? `build ${s.releases.previous.buildId} (commit ${s.releases.previous.commit.slice(0, 12)})` : 'none recorded'}`)
   if (s.lock) lines.push(`  upgrade running: pid ${s.lock.pid} (${s.lock.user}@${s.lock.host}) since ${s.lock.since}`)
+  if (s.front) {
+    const f = s.front
+    lines.push(`  front: ${f.running ? 'running' : 'stopped'}, image ${f.image}${f.restartCount ? `, restarted ${f.restartCount} time(s) after a crash` : ''}${f.error ? ` (${f.error})` : ''}`)
+    for (const slot of f.slots ?? []) {
+      const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : 'ready'
+      lines.push(`    slot ${slot.slot}: ${state}, ${slot.up ? 'up' : 'down'} at ${slot.addr}, ${slot.sessions} request(s) now, ${slot.total} served, ${slot.errors} error(s)`)
+    }
+  }
   lines.push(s.history.length ? '  last attempts:' : '  no attempts recorded')
   for (const h of s.history) {
     const total = Object.values(h.phases).reduce((a, b) => a + b, 0)
     lines.push(`    ${h.at} ${h.action} ${h.outcome} ${h.from?.commit?.slice(0, 12) ?? '-'} -> ${h.to?.commit?.slice(0, 12) ?? '-'} in ${(total / 1000).toFixed(1)}s by ${h.by}${h.error ? `: ${h.error.split('\n')[0]}` : ''}`)
   }
   return lines.join('\n')
+}
+
+async function frontStatus(config: SfConfig, env: Env): Promise<VegaStatus['front']> {
+  const state = await inspectContainer(frontName(config.SF_VEGA_NAME), env)
+  if (!state) return null
+  const socket = frontFiles(frontDir(config.SF_HOME, config.SF_VEGA_NAME)).socket
+  const slots = await readSlots(socket).then(
+    (s) => ({ slots: s, error: null }),
+    (e: Error) => ({ slots: null, error: e.message }),
+  )
+  return { running: state.running, image: state.image, restartCount: state.restartCount, ...slots }
 }

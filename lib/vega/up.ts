@@ -3,15 +3,19 @@
 // docker-compose.vega.yaml, otherwise by `docker run`: the same container, from one definition.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { logsArgs, removeContainerArgs, runDetachedArgs } from '../docker/args.ts'
+import { logsArgs, removeContainerArgs, renameArgs, runDetachedArgs, updateRestartArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import { ProbeError } from '../errors.ts'
 import { fetchAnswer } from '../probe.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
-import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
+import { proveCandidate } from './candidate.ts'
+import { candidateName, composeEnv, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type VegaContext } from './context.ts'
+import { frontName, networkName, slotAlias } from './front.ts'
+import { ensureFront, ensureNetwork, findFront } from './front-setup.ts'
+import { frontSwap, slotPort } from './front-swap.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
 import { probeServer } from './probes.ts'
@@ -31,6 +35,7 @@ export async function vegaUp(ctx: VegaContext): Promise<Serving> {
   return locked(ctx, 'npm run docker:vega:up', async () => {
     await buildRelease(ctx, new Date().toISOString())
     const inputs = vegaInputs(ctx, preflight)
+    if (ctx.config.SF_VEGA_FRONT === 'haproxy') return upBehindFront(ctx, preflight, inputs)
     if (!(await composeAnswers(ctx.env))) {
       ctx.progress.note('the Docker Compose plugin does not answer: running the same container with docker run')
       return runContainer(ctx, preflight, inputs)
@@ -54,6 +59,42 @@ export async function runVegaSourceServer(ctx: VegaContext): Promise<Serving> {
 export function describeServing(s: Serving): string {
   const m = s.manifest
   return `serving ${s.url} from container ${s.container}: ${m.name} ${m.version} commit ${m.git.commit.slice(0, 12)}${m.git.dirty ? ' (dirty)' : ''}, build ${m.webHost.buildId}, built ${m.builtAt}`
+}
+
+/** Behind the front: create or adopt it, then replace prod through it (no gap), or move a direct-mode prod behind it. */
+async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {
+  const { config, progress } = ctx
+  await fs.mkdir(config.SF_HOME, { recursive: true, mode: 0o700 })
+  await ensureNetwork(ctx)
+  const expected = { commit: inputs.commit, buildId: inputs.buildId }
+  const publishesPort = preflight.existing?.ports.some((p) => p.hostPort === config.SF_VEGA_PORT) ?? false
+  if (publishesPort && !(await findFront(ctx))) return moveBehindFront(ctx, preflight, inputs)
+  await ensureFront(ctx, null)
+  const swap = await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
+  if (!swap.swapped) throw new ProbeError(`the new ${config.SF_VEGA_NAME} failed behind the front (${swap.error}); ${swap.rollback}`)
+  progress.note(`${frontName(config.SF_VEGA_NAME)} owns ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT}; ${config.SF_VEGA_NAME} serves in slot ${swap.slot}`)
+  return waitServing(ctx, inputs, preflight.probeHost)
+}
+
+/**
+ * From direct mode: the old server holds the port the front needs, so the move costs one gap, from the
+ * old server's drain until the front answers. The new server is started and proven first, to keep it short.
+ */
+async function moveBehindFront(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {
+  const { config, env, progress } = ctx
+  const name = config.SF_VEGA_NAME
+  const port = slotPort(config.SF_VEGA_PORT, 'a')
+  const candidate = { ...vegaContainer({ ...inputs, name: candidateName(name), port, network: { name: networkName(name), aliases: [slotAlias(name, 'a')] } }), restart: 'no' as const }
+  await proveCandidate(ctx, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(preflight.probeHost, port), 90_000)
+  const gapStart = Date.now()
+  await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+  await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
+  await ensureFront(ctx, 'a')
+  await docker(renameArgs(candidate.name, name), { env })
+  await docker(updateRestartArgs(name, 'unless-stopped'), { env })
+  const serving = await waitServing(ctx, inputs, preflight.probeHost)
+  progress.note(`moved ${name} behind ${frontName(name)}: ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT} answered nothing for ${Date.now() - gapStart} ms, this once; upgrades now switch through the front without a gap`)
+  return serving
 }
 
 async function runContainer(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {

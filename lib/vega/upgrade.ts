@@ -2,7 +2,7 @@
 // release, prove it in a candidate on the next port, then drain and replace prod, probe it, and roll
 // back to the old container if it fails. One run at a time; every attempt goes into the history.
 import path from 'node:path'
-import { removeContainerArgs, runDetachedArgs, type ContainerSpec } from '../docker/args.ts'
+import { removeContainerArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { rememberCurrentBuild } from '../release/web-host.ts'
 import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
@@ -13,16 +13,23 @@ import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { formatPlan, upgradePlan } from './plan.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
-import { probeServer, type Expected } from './probes.ts'
+import { proveCandidate } from './candidate.ts'
+import { ConfigError } from '../errors.ts'
+import { frontName } from './front.ts'
+import { findFront } from './front-setup.ts'
+import { frontSwap } from './front-swap.ts'
+import type { Expected } from './probes.ts'
 import { pruneAfterDeploy } from './prune.ts'
 import { buildRelease } from './release-build.ts'
 import { recordServing, servingRelease, type Release } from './releases.ts'
-import { showLogs, swapProd } from './swap.ts'
+import { swapProd } from './swap.ts'
 
 export interface UpgradeOptions {
   dryRun: boolean
   lockWaitMs: number
   probeDeadlineMs: number
+  /** Behind the front: the settle window (see front-swap.ts). */
+  settleMs: number
   /** How the run was started, for the lock and the history. */
   command: string
 }
@@ -33,8 +40,13 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const name = config.SF_VEGA_NAME
   let done = progress.phase('preflight')
   const preflight = await preflightVega(config, env)
+  const front = config.SF_VEGA_FRONT === 'haproxy'
   // The candidate's port must be free too, or held by a leftover candidate (converge removes it).
-  await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
+  // Behind the front the candidate's port follows its slot, and docker run refuses a taken one.
+  if (!front) await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
+  if (front && !(await findFront(ctx))?.running) {
+    throw new ConfigError(`SF_VEGA_FRONT=haproxy but no front ${frontName(name)} runs: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it)`)
+  }
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
   const candidateUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT + 1)
@@ -73,13 +85,10 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     to = await buildRelease(ctx, started)
     const inputs: VegaInputs = { ...vegaInputs(ctx, preflight), image: to.imageId }
     const expected = { commit: to.commit, buildId: to.buildId }
-    const candidate = candidateSpec(inputs)
-    await proveCandidate(ctx, candidate, expected, candidateUrl, o.probeDeadlineMs)
 
-    const swap = await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs: o.probeDeadlineMs })
-    done = progress.phase(`remove ${candidate.name}`)
-    await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
-    done()
+    const swap = front
+      ? await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: o.settleMs })
+      : await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)
     if (!swap.swapped) throw new UpgradeError(`the new ${name} failed its probes (${swap.error}); rolled back: ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, to)
     await pruneAfterDeploy(ctx)
@@ -98,21 +107,16 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   }
 }
 
-/** Start the candidate and probe it; on failure show its last log lines, remove it and stop here. */
-async function proveCandidate(ctx: UpgradeContext, candidate: ContainerSpec, expected: Expected, url: string, deadlineMs: number): Promise<void> {
-  const { env, progress } = ctx
-  let done = progress.phase(`start ${candidate.name}`)
-  await docker(runDetachedArgs(candidate), { env })
+/** The spec's literal handover: prove the candidate on the next port, then drain and replace prod on the port. */
+async function directSwap(ctx: UpgradeContext, inputs: VegaInputs, expected: Expected, candidateUrl: string, prodUrl: string, probeDeadlineMs: number) {
+  const { config, env, progress } = ctx
+  const candidate = candidateSpec(inputs)
+  await proveCandidate(ctx, candidate, expected, candidateUrl, probeDeadlineMs)
+  const swap = await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs })
+  const done = progress.phase(`remove ${candidate.name}`)
+  await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
   done()
-  done = progress.phase(`probe ${candidate.name}`)
-  try {
-    await probeServer(url, expected, { deadlineMs, container: candidate.name, env })
-  } catch (error) {
-    await showLogs(candidate.name, env, progress)
-    await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
-    throw new UpgradeError(`the candidate failed, so ${ctx.config.SF_VEGA_NAME} was not touched: ${(error as Error).message}`, 'candidate-failed')
-  }
-  done()
+  return swap
 }
 
 /** --dry-run: every step with the docker commands it would run. */

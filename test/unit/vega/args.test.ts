@@ -16,7 +16,7 @@ function configError(argv: string[]): ConfigError {
 
 describe('parseUpgradeArgs', () => {
   test('without flags: human output, a real run, refuse a held lock, 90 s for the probes', () => {
-    assert.deepEqual(parseUpgradeArgs([]), { json: false, dryRun: false, lockWaitMs: 0, probeDeadlineMs: 90_000 })
+    assert.deepEqual(parseUpgradeArgs([]), { json: false, dryRun: false, lockWaitMs: 0, probeDeadlineMs: 90_000, settleMs: 5000 })
   })
 
   test('reads every flag, seconds as milliseconds', () => {
@@ -25,6 +25,7 @@ describe('parseUpgradeArgs', () => {
       dryRun: true,
       lockWaitMs: 30_000,
       probeDeadlineMs: 120_000,
+      settleMs: 5000,
     })
   })
 
@@ -32,6 +33,8 @@ describe('parseUpgradeArgs', () => {
     assert.equal(parseUpgradeArgs(['--lock-wait', '0']).lockWaitMs, 0)
     assert.equal(parseUpgradeArgs(['--lock-wait', '86400']).lockWaitMs, 86_400_000)
     assert.equal(parseUpgradeArgs(['--probe-timeout', '1']).probeDeadlineMs, 1000)
+    assert.equal(parseUpgradeArgs(['--settle', '0']).settleMs, 0)
+    assert.throws(() => parseUpgradeArgs(['--settle', '1.5']), /--settle "1.5": must be a whole number of seconds from 0/)
   })
 
   test('refuses a value that is not whole seconds in range, naming the flag and the value', () => {

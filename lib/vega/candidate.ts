@@ -1,0 +1,25 @@
+// The candidate: a new release started beside prod and proven by its own probes before anything of
+// prod's is touched. If it fails, its last log lines are shown and it is removed.
+import { removeContainerArgs, runDetachedArgs, type ContainerSpec } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
+import type { VegaContext } from './context.ts'
+import { UpgradeError } from './errors.ts'
+import { probeServer, type Expected } from './probes.ts'
+import { showLogs } from './swap.ts'
+
+/** Start the candidate and probe it; on failure show its last log lines, remove it and stop here. */
+export async function proveCandidate(ctx: VegaContext, candidate: ContainerSpec, expected: Expected, url: string, deadlineMs: number): Promise<void> {
+  const { env, progress } = ctx
+  let done = progress.phase(`start ${candidate.name}`)
+  await docker(runDetachedArgs(candidate), { env })
+  done()
+  done = progress.phase(`probe ${candidate.name}`)
+  try {
+    await probeServer(url, expected, { deadlineMs, container: candidate.name, env })
+  } catch (error) {
+    await showLogs(candidate.name, env, progress)
+    await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
+    throw new UpgradeError(`the candidate failed, so ${ctx.config.SF_VEGA_NAME} was not touched: ${(error as Error).message}`, 'candidate-failed')
+  }
+  done()
+}

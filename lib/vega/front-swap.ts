@@ -1,0 +1,146 @@
+// Replacing prod behind the front, without a gap: the new server starts in the free slot and is proven
+// on its own port; the front's runtime API makes its slot ready and, once the front's own check sees it
+// up, drains the old slot. The old container is stopped only when the front shows no request left on
+// it, and kept aside until the new one has passed a settle window; a failure inside the window
+// switches back to it.
+import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs } from '../docker/args.ts'
+import { docker } from '../docker/engine.ts'
+import { inspectContainer } from '../docker/inspect.ts'
+import { ProbeError } from '../errors.ts'
+import { fetchAnswer } from '../probe.ts'
+import { proveCandidate } from './candidate.ts'
+import { asideName, candidateName, vegaContainer, type VegaInputs } from './container.ts'
+import type { VegaContext } from './context.ts'
+import { UpgradeError } from './errors.ts'
+import { networkName, otherSlot, slotAlias, type Slot } from './front.ts'
+import { frontPaths, writeFrontConfig } from './front-setup.ts'
+import { activeSlot, readSlots, setSlotState, type SlotState } from './haproxy.ts'
+import { urlOf } from './preflight.ts'
+import { probeServer, type Expected } from './probes.ts'
+import { drainContainer, showLogs } from './swap.ts'
+
+/** The loopback port a server in `slot` publishes for its direct probes; prod keeps it after the switch. */
+export const slotPort = (port: number, slot: Slot) => port + (slot === 'a' ? 1 : 2)
+
+export interface FrontSwapOptions {
+  /** The new release's container inputs, as prod. */
+  inputs: VegaInputs
+  expected: Expected
+  probeHost: string
+  probeDeadlineMs: number
+  /** How long the new server must stay green behind the front before the old one is removed. */
+  settleMs: number
+}
+
+export type FrontSwapOutcome = { swapped: true; slot: Slot } | { swapped: false; error: string; rollback: string }
+
+export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<FrontSwapOutcome> {
+  const { config, env, progress } = ctx
+  const name = config.SF_VEGA_NAME
+  const { socket } = frontPaths(ctx)
+  const old = activeSlot(await readSlots(socket))
+  const slot: Slot = old ? otherSlot(old) : 'a'
+  const port = slotPort(config.SF_VEGA_PORT, slot)
+  const candidate = { ...vegaContainer({ ...o.inputs, name: candidateName(name), port, network: { name: networkName(name), aliases: [slotAlias(name, slot)] } }), restart: 'no' as const }
+  await proveCandidate(ctx, candidate, o.expected, urlOf(o.probeHost, port), o.probeDeadlineMs)
+
+  let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)
+  await setSlotState(socket, slot, 'ready')
+  const seen = await waitForSlot(socket, slot, (s) => s.up, o.probeDeadlineMs)
+  if (!seen) {
+    await setSlotState(socket, slot, 'maint')
+    await showLogs(candidate.name, env, progress)
+    await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
+    throw new UpgradeError(`the front's health check never saw ${candidate.name} ready on /api/ready, so ${name} was not touched`, 'candidate-failed')
+  }
+  if (old) await setSlotState(socket, old, 'drain')
+  await writeFrontConfig(ctx, slot)
+  done(old ? `slot ${old} drains` : 'first server behind the front')
+
+  const oldProd = await inspectContainer(name, env)
+  if (old) {
+    done = progress.phase(`wait until the front has no request left on slot ${old}`)
+    const idle = await waitForSlot(socket, old, (s) => s.sessions === 0, config.SF_VEGA_DRAIN_STOP_TIME * 1000)
+    done(idle ? undefined : 'still busy at the stop time: the drain decides')
+  }
+  if (oldProd) {
+    if (oldProd.running) await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+    if (await inspectContainer(name, env)) await docker(renameArgs(name, asideName(name)), { env })
+  }
+  await docker(renameArgs(candidate.name, name), { env })
+  await docker(updateRestartArgs(name, 'unless-stopped'), { env })
+
+  const error = await settle(ctx, slot, o)
+  if (!error) {
+    done = progress.phase('clean up')
+    await docker(removeContainerArgs(asideName(name), { force: true }), { env, allowFailure: true })
+    if (old) await setSlotState(socket, old, 'maint')
+    done()
+    return { swapped: true, slot }
+  }
+  progress.note(`new ${name} failed inside the settle window: ${error}`)
+  await showLogs(name, env, progress)
+  return { swapped: false, error, rollback: await switchBack(ctx, slot, old) }
+}
+
+/** Wait until the front's view of `slot` passes `test`; false at the deadline. */
+async function waitForSlot(socket: string, slot: Slot, test: (s: SlotState) => boolean, deadlineMs: number): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs
+  for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
+    const state = (await readSlots(socket)).find((s) => s.slot === slot)
+    if (state && test(state)) return true
+    await new Promise((r) => setTimeout(r, wait))
+  }
+  return false
+}
+
+/**
+ * The settle window: the new prod's probes through the front, then, for `settleMs`, /api/ready through
+ * the front answering 200 and the front counting no connection or response error against its slot.
+ * Returns what went wrong, or null.
+ */
+async function settle(ctx: VegaContext, slot: Slot, o: FrontSwapOptions): Promise<string | null> {
+  const { config, env, progress } = ctx
+  const url = urlOf(o.probeHost, config.SF_VEGA_PORT)
+  const done = progress.phase(`settle: ${config.SF_VEGA_NAME} green through ${url} for ${o.settleMs / 1000}s`)
+  try {
+    await probeServer(url, o.expected, { deadlineMs: o.probeDeadlineMs, container: config.SF_VEGA_NAME, env })
+  } catch (error) {
+    return (error as Error).message
+  }
+  const { socket } = frontPaths(ctx)
+  const errorsAt = async () => (await readSlots(socket)).find((s) => s.slot === slot)?.errors ?? 0
+  const before = await errorsAt()
+  const end = Date.now() + o.settleMs
+  while (Date.now() < end) {
+    const ready = await fetchAnswer(`${url}/api/ready`, { timeoutMs: 3000 }).catch((e: Error) => ({ status: 0, text: e.message }))
+    if (ready.status !== 200) return `${url}/api/ready answered ${ready.status || 'nothing'} inside the settle window`
+    const errors = (await errorsAt()) - before
+    if (errors > 0) return `the front counted ${errors} connection or response error(s) against the new server inside the settle window`
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  done()
+  return null
+}
+
+/** Put the old server back: restart it if it was stopped, make its slot ready, retire the new one. */
+async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null): Promise<string> {
+  const { config, env, progress } = ctx
+  const name = config.SF_VEGA_NAME
+  const { socket } = frontPaths(ctx)
+  const done = progress.phase(`switch back to ${asideName(name)}`)
+  const aside = await inspectContainer(asideName(name), env)
+  if (!aside || !old) {
+    done('nothing to switch back to')
+    throw new UpgradeError(`the new ${name} failed inside the settle window and there is no previous server to switch back to; it keeps serving`, 'rolled-back')
+  }
+  if (!aside.running) await docker(startArgs(aside.name), { env })
+  await setSlotState(socket, old, 'ready')
+  if (!(await waitForSlot(socket, old, (s) => s.up, 60_000))) throw new ProbeError(`the old server ${aside.name} did not turn ready behind the front again; see docker logs ${aside.name}`)
+  await setSlotState(socket, failed, 'maint')
+  await writeFrontConfig(ctx, old)
+  await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
+  await docker(renameArgs(aside.name, name), { env })
+  done(`old ${name} serves again`)
+  return `switched the front back to the old ${name}, which serves again`
+}

@@ -1,0 +1,82 @@
+// HAProxy's runtime API over the front's admin socket: one command a connection, answered in text.
+// The switch uses it (no reload, no restart), and status reads the servers and their sessions from it.
+import net from 'node:net'
+import { DockerError } from '../errors.ts'
+import { slots, type Slot } from './front.ts'
+
+export async function frontCommand(socket: string, command: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = ''
+    const connection = net.connect(socket)
+    const timer = setTimeout(() => connection.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+    connection.setEncoding('utf8')
+    connection.on('connect', () => connection.end(`${command}\n`))
+    connection.on('data', (chunk: string) => (answer += chunk))
+    connection.on('close', () => {
+      clearTimeout(timer)
+      resolve(answer)
+    })
+    connection.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new DockerError(`the front's admin socket ${socket} did not take "${command}" (${error.message}): is the front running? npm run docker:vega:status shows it`))
+    })
+  })
+}
+
+/** What the front thinks of one slot. */
+export interface SlotState {
+  slot: Slot
+  addr: string
+  /** Its health checks pass (operational state running). */
+  up: boolean
+  /** Held out by hand or because its name does not resolve. */
+  maint: boolean
+  draining: boolean
+  /** Requests it is serving now, and all it has served. */
+  sessions: number
+  total: number
+  /** Connection and response errors it has caused. */
+  errors: number
+}
+
+// srv_admin_state bits (HAProxy's server.h): FMAINT 0x01, IMAINT 0x02, RMAINT 0x20 hold a server out;
+// FDRAIN 0x08 and IDRAIN 0x10 drain it. CMAINT (0x04) only remembers the config said "disabled".
+const maintBits = 0x01 | 0x02 | 0x20
+const drainBits = 0x08 | 0x10
+
+/** Parse `show servers state sf` and `show stat` into one state per slot. Pure. */
+export function parseSlots(serversState: string, stat: string): SlotState[] {
+  const states = new Map<string, { addr: string; op: number; admin: number }>()
+  for (const line of serversState.split('\n')) {
+    const f = line.trim().split(/\s+/)
+    // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ...
+    if (f.length > 6 && f[1] === 'sf' && /^\d+$/.test(f[0]!)) states.set(f[3]!, { addr: f[4]!, op: Number(f[5]), admin: Number(f[6]) })
+  }
+  const [header, ...rows] = stat.split('\n').filter((l) => l.trim())
+  const columns = (header ?? '').replace(/^# /, '').split(',')
+  const column = (row: string[], name: string) => Number(row[columns.indexOf(name)] || 0)
+  const counters = new Map<string, { sessions: number; total: number; errors: number }>()
+  for (const row of rows.map((r) => r.split(','))) {
+    if (row[0] !== 'sf') continue
+    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp') })
+  }
+  return slots.map((slot) => {
+    const s = states.get(slot) ?? { addr: '-', op: 0, admin: maintBits }
+    const c = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0 }
+    return { slot, addr: s.addr, up: s.op === 2, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, ...c }
+  })
+}
+
+export async function readSlots(socket: string): Promise<SlotState[]> {
+  return parseSlots(await frontCommand(socket, 'show servers state sf'), await frontCommand(socket, 'show stat'))
+}
+
+/** The slot the front sends new requests to: neither held out nor draining. */
+export function activeSlot(states: SlotState[]): Slot | null {
+  return states.find((s) => !s.maint && !s.draining)?.slot ?? null
+}
+
+export async function setSlotState(socket: string, slot: Slot, state: 'ready' | 'drain' | 'maint'): Promise<void> {
+  const answer = (await frontCommand(socket, `set server sf/${slot} state ${state}`)).trim()
+  if (answer) throw new DockerError(`the front refused "set server sf/${slot} state ${state}": ${answer}`)
+}
