@@ -102,7 +102,7 @@ if (engine) {
         assert.equal(config.StopSignal, 'SIGTERM')
         assert.match(config.Healthcheck.Test.join(' '), /127\.0\.0\.1:4000\/api\/healthz/)
         assert.ok(config.Env.includes(`SF_IMAGE_TAG=${tag}`), config.Env.join('\n'))
-        assert.ok(config.Env.includes('HOME=/root'), config.Env.join('\n'))
+        assert.ok(config.Env.includes('HOME=/home/node'), config.Env.join('\n'))
       }),
     )
 
