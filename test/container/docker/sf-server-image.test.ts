@@ -47,6 +47,8 @@ if (engine) {
         process.stderr.write(`built ${image.tag} on ${image.base} in ${seconds}s, ${(image.sizeBytes / 1e6).toFixed(1)} MB\n`)
 
         workspace = tempDir('image-workspace')
+        // The image runs as uid 1000: a deployer's workspace must be readable by it (mkdtemp makes 0700).
+        fs.chmodSync(workspace, 0o755)
         fs.mkdirSync(path.join(workspace, '.git'))
         const port = await freePort()
         url = `http://127.0.0.1:${port}`
