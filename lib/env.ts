@@ -133,6 +133,37 @@ export const sfVariables = {
     description: 'The digest of that image when the deployer knows it; shown by /api/version.',
     defaultText: '(unset)',
   },
+  SF_IMAGE_SOURCE: {
+    schema: optional(z.string().refine((v) => /^https?:\/\/\S+$/.test(v), { error: 'must be the http(s) URL of the source repository' })),
+    description: 'The source repository npm run docker:build names in the org.opencontainers.image.source label.',
+    defaultText: '(unset: no source label)',
+  },
+  SF_REGISTRY: {
+    // host[:port] and an optional path, lower case, as docker names a repository.
+    schema: optional(
+      z.string().refine((v) => /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(v), {
+        error: 'must be a registry host and optional path, lower case, such as forgejo.example:3000/sf (no scheme, no tag)',
+      }),
+    ),
+    description: 'The OCI registry (host[:port][/path]) npm run publish-image pushes <SF_REGISTRY>/sf-server to; deploy-test and promote pull from it.',
+    defaultText: '(unset: publish-image refuses)',
+  },
+  SF_REGISTRY_USER: {
+    schema: optional(z.string().refine((v) => !/[\s:]/.test(v), { error: 'must be a user name without spaces or colons' })),
+    description: 'User for SF_REGISTRY; with SF_REGISTRY_PASSWORD, used only for that registry and only while a command runs.',
+    defaultText: '(unset: no login)',
+  },
+  SF_REGISTRY_PASSWORD: {
+    schema: optional(z.string()),
+    description: 'Password or token for SF_REGISTRY_USER (a Forgejo secret in CI); never printed.',
+    defaultText: '(unset)',
+  },
+  SF_TARGETS: {
+    schema: absolutePath,
+    description: 'The targets file naming test and prod (kind kubernetes or docker) that deploy-test and promote roll.',
+    defaultText: 'deploy/targets.yaml',
+    default: (ctx) => path.join(ctx.checkout, 'deploy', 'targets.yaml'),
+  },
   SF_VEGA_NAME: {
     schema: z.string().refine((v) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(v), { error: 'must be a container name: letters, digits, _ . - (up to 63)' }),
     description: 'Name of the one shared vega server container (the upgrade candidate is <name>-candidate).',

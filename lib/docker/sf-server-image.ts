@@ -24,7 +24,7 @@ export interface SfServerImageOptions {
   tag?: string
   env: Env
   /** Default: read from env over the checkout's .env. */
-  config?: Pick<SfConfig, 'SF_BASE_IMAGE'>
+  config?: Pick<SfConfig, 'SF_BASE_IMAGE'> & Partial<Pick<SfConfig, 'SF_IMAGE_SOURCE'>>
   progress: Progress
   /** Added to the image's labels (tests mark their images with a run id). */
   labels?: Record<string, string>
@@ -63,7 +63,7 @@ export async function buildSfServerImage(options: SfServerImageOptions): Promise
     done(`dist/ with the one staged build ${host.buildId}`)
 
     done = progress.phase(`docker build ${tag}`)
-    const spec = sfServerBuildSpec({ context, tag, base: base.image, manifest, labels: options.labels })
+    const spec = sfServerBuildSpec({ context, tag, base: base.image, manifest, source: config.SF_IMAGE_SOURCE, labels: options.labels })
     await buildImage(spec, env, progress)
     const inspected = await docker(imageInspectArgs(tag, '{{.Id}} {{.Size}}'), { env })
     const [imageId = '', size = ''] = inspected.stdout.trim().split(' ')
@@ -87,6 +87,8 @@ export function sfServerBuildSpec(options: {
   tag: string
   base: string
   manifest: ReleaseManifest
+  /** The source repository's URL (SF_IMAGE_SOURCE), when known. */
+  source?: string
   labels?: Record<string, string>
 }): BuildSpec {
   const { manifest } = options
@@ -101,7 +103,12 @@ export function sfServerBuildSpec(options: {
       SF_CREATED: manifest.builtAt,
       SF_IMAGE_TAG: options.tag,
     },
-    labels: { 'sf.build-id': manifest.webHost.buildId, ...options.labels },
+    // A --label, not a Dockerfile LABEL: an unknown source is no label rather than an empty one.
+    labels: {
+      'sf.build-id': manifest.webHost.buildId,
+      ...(options.source ? { 'org.opencontainers.image.source': options.source } : {}),
+      ...options.labels,
+    },
   }
 }
 

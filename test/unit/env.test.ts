@@ -41,6 +41,11 @@ describe('readConfig', () => {
       SF_ADMIN_TOKEN: undefined,
       SF_IMAGE_TAG: undefined,
       SF_IMAGE_DIGEST: undefined,
+      SF_IMAGE_SOURCE: undefined,
+      SF_REGISTRY: undefined,
+      SF_REGISTRY_USER: undefined,
+      SF_REGISTRY_PASSWORD: undefined,
+      SF_TARGETS: path.join(checkout, 'deploy', 'targets.yaml'),
       SF_VEGA_NAME: 'sf-server-vega',
       SF_VEGA_BIND: '127.0.0.1',
       SF_VEGA_PORT: 4000,
@@ -65,6 +70,18 @@ describe('readConfig', () => {
         e.problems.some((p) => p.startsWith('SF_VEGA_PORT="65535": must be a whole number from 1 to 65534')) &&
         e.problems.some((p) => p.startsWith('SF_VEGA_BIND="localhost": must be an IP address')),
     )
+  })
+
+  test('refuses a registry with a scheme or a tag, and a relative targets file, naming each', (t) => {
+    const checkout = tempDir(t)
+    const error = configError(() =>
+      readConfig({ SF_REGISTRY: 'https://forgejo.example/sf', SF_TARGETS: 'deploy/targets.yaml' }, { checkout, home: '/home/someone' }),
+    )
+    assert.deepEqual(
+      error.problems.map((p) => p.slice(0, p.indexOf(':', p.indexOf('"', p.indexOf('"') + 1)))),
+      ['SF_REGISTRY="https://forgejo.example/sf"', 'SF_TARGETS="deploy/targets.yaml"'],
+    )
+    assert.deepEqual(readConfig({ SF_REGISTRY: '127.0.0.1:5000/sf' }, { checkout, home: '/h' }).SF_REGISTRY, '127.0.0.1:5000/sf')
   })
 
   test('reads the manifest of a pinned build from dist/releases', (t) => {

@@ -47,6 +47,8 @@ if (engine) {
         process.stderr.write(`built ${image.tag} on ${image.base} in ${seconds}s, ${(image.sizeBytes / 1e6).toFixed(1)} MB\n`)
 
         workspace = tempDir('image-workspace')
+        // The image runs as uid 1000: a deployer's workspace must be readable by it (mkdtemp makes 0700).
+        fs.chmodSync(workspace, 0o755)
         fs.mkdirSync(path.join(workspace, '.git'))
         const port = await freePort()
         url = `http://127.0.0.1:${port}`
@@ -102,7 +104,7 @@ if (engine) {
         assert.equal(config.StopSignal, 'SIGTERM')
         assert.match(config.Healthcheck.Test.join(' '), /127\.0\.0\.1:4000\/api\/healthz/)
         assert.ok(config.Env.includes(`SF_IMAGE_TAG=${tag}`), config.Env.join('\n'))
-        assert.ok(config.Env.includes('HOME=/root'), config.Env.join('\n'))
+        assert.ok(config.Env.includes('HOME=/home/node'), config.Env.join('\n'))
       }),
     )
 

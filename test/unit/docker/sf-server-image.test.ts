@@ -71,6 +71,19 @@ describe('sfServerBuildSpec', () => {
     })
     assert.equal(spec.dockerfile, sfServerDockerfile)
   })
+
+  test('labels the source repository when SF_IMAGE_SOURCE names it', () => {
+    const spec = sfServerBuildSpec({ context: '/tmp/ctx', tag: 't:1', base: 'b', manifest, source: 'https://forgejo.example/sf/sf' })
+    assert.deepEqual(spec.labels, { 'sf.build-id': manifest.webHost.buildId, 'org.opencontainers.image.source': 'https://forgejo.example/sf/sf' })
+  })
+})
+
+describe('docker/Dockerfile.sf-server', () => {
+  test('runs as uid 1000, not root, with its home (and so SF_HOME) under /home/node', () => {
+    const text = fs.readFileSync(sfServerDockerfile, 'utf8')
+    assert.deepEqual([...text.matchAll(/^USER (\S+)\s*$/gm)].map((m) => m[1]), ['1000:1000'])
+    assert.match(text, /^\s*HOME=\/home\/node \\$/m)
+  })
 })
 
 describe('buildSfServerImage refuses an incomplete dist/ before it asks docker for anything', () => {

@@ -1,0 +1,21 @@
+// npm run deploy-test: roll the test target to a published digest, probe it, and record that the
+// digest passed (the tested-<hex> tag) so promote will take it.
+import { authorityContext, expectedRelease, type Deployed, type DeployOptions } from './context.ts'
+import { recordTested } from './evidence.ts'
+import { rollKubernetes } from './kubernetes.ts'
+
+export async function deployTest(options: DeployOptions): Promise<Deployed> {
+  const { env, progress } = options
+  const context = authorityContext({ root: options.root, config: options.config, digest: options.digest, targetName: 'test' })
+
+  let done = progress.phase(`pull ${context.ref}`)
+  const expected = await expectedRelease(context, env)
+  done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
+
+  await rollKubernetes(context.target, { ref: context.ref, expected }, { env, progress, probeTimeoutMs: options.probeTimeoutMs })
+
+  done = progress.phase('record the evidence')
+  const evidence = await recordTested(context.repository, context.digest, context.access, env)
+  done(evidence)
+  return { target: 'test', ref: context.ref, commit: expected.commit, buildId: expected.buildId, evidence }
+}

@@ -1,0 +1,41 @@
+// The evidence that a digest passed test's probes: the tag `tested-<hex>` on the same repository,
+// pointing at that digest. Recorded by deploy-test after the probes pass; read by promote.
+import { imageInspectArgs } from '../docker/args.ts'
+import { docker, firstLine } from '../docker/engine.ts'
+import type { Env } from '../env.ts'
+import { withRegistryAccess, type RegistryAccess } from './credentials.ts'
+import { digestIn, digestRef, testedTag } from './image-ref.ts'
+
+export type Evidence = { ok: true; tag: string } | { ok: false; reason: string }
+
+/** Tag `repository@digest` as tested and push the tag (the image's layers are already there). */
+export async function recordTested(repository: string, digest: string, access: RegistryAccess, env: Env): Promise<string> {
+  const tag = `${repository}:${testedTag(digest)}`
+  await withRegistryAccess(access, env, async (authed) => {
+    await docker(['pull', '--quiet', digestRef(repository, digest)], { env: authed })
+    await docker(['tag', digestRef(repository, digest), tag], { env: authed })
+    await docker(['push', '--quiet', tag], { env: authed })
+  })
+  return tag
+}
+
+/** Whether the registry holds `tested-<hex>` for exactly this digest. A check: it never throws. */
+export async function testedEvidence(repository: string, digest: string, access: RegistryAccess, env: Env): Promise<Evidence> {
+  const tag = `${repository}:${testedTag(digest)}`
+  const howToTest = `roll it to test first: npm run deploy-test -- --digest ${digest}`
+  try {
+    // Pulled, not inspected locally: only the registry's answer counts, not a tag left on this engine.
+    const pulled = await withRegistryAccess(access, env, (authed) => docker(['pull', '--quiet', tag], { env: authed, allowFailure: true }))
+    if (pulled.code !== 0) {
+      return { ok: false, reason: `${digest} has not passed test's probes: the registry has no ${tag} (${firstLine(pulled.stderr)}); ${howToTest}` }
+    }
+    const inspected = await docker(imageInspectArgs(tag, '{{json .RepoDigests}}'), { env })
+    const repoDigests = JSON.parse(inspected.stdout) as string[]
+    if (!repoDigests.includes(digestRef(repository, digest))) {
+      return { ok: false, reason: `${tag} points at ${digestIn(repoDigests, repository) ?? 'no digest'}, not ${digest}; ${howToTest}` }
+    }
+    return { ok: true, tag }
+  } catch (error) {
+    return { ok: false, reason: `could not read ${tag} from the registry: ${(error as Error).message}` }
+  }
+}

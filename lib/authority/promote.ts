@@ -1,0 +1,25 @@
+// npm run promote: roll prod to a digest that passed test's probes, and to no other; probe it the same way.
+import { authorityContext, expectedRelease, type Deployed, type DeployOptions } from './context.ts'
+import { PromotionRefusedError } from './errors.ts'
+import { testedEvidence } from './evidence.ts'
+import { rollKubernetes } from './kubernetes.ts'
+
+export async function promote(options: DeployOptions): Promise<Deployed> {
+  const { env, progress } = options
+  const context = authorityContext({ root: options.root, config: options.config, digest: options.digest, targetName: 'prod' })
+
+  let done = progress.phase('check the evidence')
+  const evidence = await testedEvidence(context.repository, context.digest, context.access, env)
+  if (!evidence.ok) {
+    done('refused')
+    throw new PromotionRefusedError(`promote refused: ${evidence.reason}`)
+  }
+  done(evidence.tag)
+
+  done = progress.phase(`pull ${context.ref}`)
+  const expected = await expectedRelease(context, env)
+  done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
+
+  await rollKubernetes(context.target, { ref: context.ref, expected }, { env, progress, probeTimeoutMs: options.probeTimeoutMs })
+  return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId }
+}

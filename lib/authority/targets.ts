@@ -1,0 +1,106 @@
+// The deploy targets, test and prod, in one file (the "GitOps values" of the spec's Open Work): one
+// zod schema, every problem reported at once with its path (`targets.prod.namespace: ...`).
+import fs from 'node:fs'
+import net from 'node:net'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { ConfigError } from '../errors.ts'
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name: lower-case letters, digits and -, up to 63')
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: 'must be the base URL the probes reach, such as http://sf.example:4000 (no path)' })
+  .transform((v) => v.replace(/\/$/, ''))
+
+const kubernetesTarget = z
+  .object({
+    kind: z.literal('kubernetes'),
+    context: z.string().min(1, 'must name a kubeconfig context (kubectl config get-contexts)').describe('The kubeconfig context kubectl uses.'),
+    namespace: name.describe('The namespace of the deployment.'),
+    deployment: name.describe('The Deployment whose image is set.'),
+    container: name.describe('The container in its pod template that runs sf-server.'),
+    url: httpUrl.describe('Where the probes reach the Service from the deployer (healthz, ready, version).'),
+    rolloutTimeoutSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(7200)
+      .default(900)
+      .describe('How long `kubectl rollout status` waits; over the 610 s an old pod may take to drain.'),
+  })
+  .strict()
+
+const dockerTarget = z
+  .object({
+    kind: z.literal('docker'),
+    host: z
+      .string()
+      .regex(/^(unix|tcp|ssh):\/\/\S+$/, 'must be a DOCKER_HOST such as unix:///var/run/docker.sock or ssh://deploy@host')
+      .optional()
+      .describe("The engine's DOCKER_HOST; unset: the local socket."),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be a container name: letters, digits, _ . - (up to 63)')
+      .describe('The container name of the server on that host.'),
+    port: z.number({ error: 'must be a whole number, written without quotes' }).int().min(1).max(65534).describe('The host port it publishes (the candidate takes the next one).'),
+    bind: z
+      .string()
+      .refine((v) => net.isIP(v) !== 0, { error: 'must be an IP address such as 127.0.0.1; docker publishes ports on addresses' })
+      .default('127.0.0.1')
+      .describe('The host address the port is published on.'),
+  })
+  .strict()
+
+export const targetSchema = z.discriminatedUnion('kind', [kubernetesTarget, dockerTarget], {
+  error: 'kind must be kubernetes or docker',
+})
+
+export const targetsFileSchema = z
+  .object({
+    targets: z
+      .object({
+        test: targetSchema.describe('Rolled first; a digest must pass its probes here before prod.'),
+        prod: targetSchema.describe('Gets only a digest that passed test.'),
+      })
+      .strict(),
+  })
+  .strict()
+
+export type Target = z.output<typeof targetSchema>
+export type KubernetesTarget = z.output<typeof kubernetesTarget>
+export type DockerTarget = z.output<typeof dockerTarget>
+export type Targets = z.output<typeof targetsFileSchema>['targets']
+export type TargetName = keyof Targets
+
+/** Parse the text of a targets file; one ConfigError listing every problem with its path. */
+export function parseTargets(text: string, source: string): Targets {
+  let document: unknown
+  try {
+    document = parseYaml(text)
+  } catch (error) {
+    throw new ConfigError(`${source} is not YAML (${(error as Error).message.split('\n')[0]}): fix the syntax`)
+  }
+  const result = targetsFileSchema.safeParse(document, { reportInput: true })
+  if (result.success) return result.data.targets
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issueMessage(issue)}`)
+  throw new ConfigError(`${source} is not a valid targets file:\n  ${problems.join('\n  ')}`, problems)
+}
+
+export function readTargets(file: string): Targets {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read the targets file ${file} (${(error as NodeJS.ErrnoException).code}): set SF_TARGETS to the file naming test and prod`)
+  }
+  return parseTargets(text, file)
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown ${issue.keys.length > 1 ? 'keys' : 'key'} ${issue.keys.join(', ')}`
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined) return 'is missing'
+  return issue.message
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { parseTargets, readTargets } from '../../../lib/authority/targets.ts'
+import { ConfigError } from '../../../lib/errors.ts'
+import { repoRoot } from '../../../lib/paths.ts'
+
+function problemsOf(text: string): string[] {
+  try {
+    parseTargets(text, 'targets.yaml')
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`)
+    return error.problems
+  }
+  assert.fail('expected a ConfigError, but the file was accepted')
+}
+
+describe('the targets file', () => {
+  test('the one in deploy/ names test and prod as kubernetes targets of the deploy/k8s overlays', () => {
+    const targets = readTargets(path.join(repoRoot, 'deploy', 'targets.yaml'))
+    assert.deepEqual(
+      [targets.test, targets.prod].map((t) => t.kind === 'kubernetes' && [t.namespace, t.deployment, t.container, t.url]),
+      [
+        ['sf-test', 'sf-server', 'sf-server', 'http://sf-server.sf-test.svc.cluster.local:4000'],
+        ['sf-prod', 'sf-server', 'sf-server', 'http://sf-server.sf-prod.svc.cluster.local:4000'],
+      ],
+    )
+  })
+
+  test('reads a docker target with its defaults, and drops a trailing slash from a url', () => {
+    const targets = parseTargets(
+      'targets:\n  test: {kind: kubernetes, context: k3s, namespace: sf-test, deployment: sf, container: sf, url: "http://sf:4000/"}\n  prod: {kind: docker, name: sf-prod, port: 4100}\n',
+      'targets.yaml',
+    )
+    assert.deepEqual(targets, {
+      test: { kind: 'kubernetes', context: 'k3s', namespace: 'sf-test', deployment: 'sf', container: 'sf', url: 'http://sf:4000', rolloutTimeoutSeconds: 900 },
+      prod: { kind: 'docker', name: 'sf-prod', port: 4100, bind: '127.0.0.1' },
+    })
+  })
+
+  test('reports every problem at once, each with its path', () => {
+    const problems = problemsOf(
+      [
+        'targets:',
+        '  test: {kind: kubernetes, context: k3s, namespace: Sf_Test, deployment: sf, container: sf, url: "ftp://sf"}',
+        '  prod: {kind: docker, name: sf-prod, port: "4100", bind: localhost, replicas: 2}',
+      ].join('\n'),
+    )
+    assert.deepEqual(problems, [
+      'targets.test.namespace: must be a Kubernetes name: lower-case letters, digits and -, up to 63',
+      'targets.test.url: must be the base URL the probes reach, such as http://sf.example:4000 (no path)',
+      'targets.prod.port: must be a whole number, written without quotes',
+      'targets.prod.bind: must be an IP address such as 127.0.0.1; docker publishes ports on addresses',
+      'targets.prod: unknown key replicas',
+    ])
+  })
+
+  test('names a missing target, a missing field and an unknown kind', () => {
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: kubernetes, context: k3s, deployment: sf, container: sf, url: "http://sf"}\n'), [
+      'targets.test.namespace: is missing',
+      'targets.prod: is missing',
+    ])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: nomad}\n  prod: {kind: docker, name: p, port: 1}\n'), ['targets.test.kind: kind must be kubernetes or docker'])
+  })
+
+  test('refuses text that is not YAML, and a file that is not there, saying what to do', () => {
+    assert.throws(() => parseTargets('targets: [', 'targets.yaml'), /targets\.yaml is not YAML .*fix the syntax/)
+    assert.throws(() => readTargets('/nonexistent/targets.yaml'), /cannot read the targets file \/nonexistent\/targets\.yaml \(ENOENT\): set SF_TARGETS/)
+  })
+})
