@@ -1,0 +1,156 @@
+// SF_VEGA_FRONT=haproxy against the real engine and a real HAProxy: the front owns the port, and an
+// upgrade moves keep-alive traffic to the proven candidate without one failed request. Per-run names,
+// ports and folders; the front's image is built here from this host's haproxy, so nothing is pulled.
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { startLoad } from '../../../lib/bench/load.ts'
+import { docker } from '../../../lib/docker/engine.ts'
+import { buildFrontImage } from '../../../lib/docker/front-image.ts'
+import { inspectContainer } from '../../../lib/docker/inspect.ts'
+import { listenProblem } from '../../../lib/ports.ts'
+import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
+import { createProgress } from '../../../lib/progress.ts'
+import { frontDir, frontFiles } from '../../../lib/vega/front.ts'
+import { readSlots } from '../../../lib/vega/haproxy.ts'
+import { readHistory } from '../../../lib/vega/history.ts'
+import { freePortPair } from '../../../lib/ports.ts'
+import { removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
+import { workspacesFixture } from '../../support/fixtures.ts'
+import { npmRun } from '../../support/npm.ts'
+import { scratchCheckout } from '../../support/scratch.ts'
+import { tempDir } from '../../support/server.ts'
+
+const readyRoute = 'web/app/api/ready/route.ts'
+const readyLine = '  return json(result, result.ready ? 200 : 503)'
+
+/** A port with the next two free: the front's, and one per slot for the servers' direct probes. */
+async function freePortTriple(): Promise<number> {
+  for (;;) {
+    const port = await freePortPair()
+    if ((await listenProblem('127.0.0.1', port + 2)) === null) return port
+  }
+}
+
+const engine = await requireEngine('the front proxy container tests')
+if (engine) {
+  describe('SF_VEGA_FRONT=haproxy', { timeout: 900_000 }, () => {
+    const scratch = scratchCheckout()
+    const fixture = workspacesFixture()
+    const sfHome = path.join(tempDir('front-home'), '.sf')
+    const name = `sf-front-${runId}`
+    const image = `sf-source-server-front:${runId}`
+    const frontImage = `sf-haproxy-test:${runId}`
+    const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`]
+    const files = frontFiles(frontDir(sfHome, name))
+    let env: Record<string, string>
+    let url: string
+
+    const upgrade = (...args: string[]) => npmRun(scratch.dir, 'docker:vega:upgrade', ['--json', ...args], env)
+    const servedCommit = async () => ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { git: { commit: string } } }).manifest.git.commit
+
+    before(async () => {
+      await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
+      const port = await freePortTriple()
+      url = `http://127.0.0.1:${port}`
+      env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage }
+      const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
+      assert.equal(await up.exited, 0, up.stderr())
+    })
+    after(async () => {
+      await removeContainers(containers)
+      await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
+      await removeImages([image, frontImage])
+      scratch.remove()
+      fixture.cleanup()
+      fs.rmSync(path.dirname(sfHome), { recursive: true, force: true })
+    })
+
+    test('the front owns the port; the server publishes only its loopback probe port; the admin socket is a 0600 file, never TCP', async () => {
+      const front = await inspectContainer(`${name}-front`, process.env)
+      assert.deepEqual(front?.ports, [{ bind: '127.0.0.1', hostPort: Number(new URL(url).port), containerPort: 4000 }])
+      const server = await inspectContainer(name, process.env)
+      assert.ok(server?.ports.every((p) => p.hostPort !== Number(new URL(url).port)), 'the server does not publish the prod port')
+      const socket = fs.statSync(files.socket)
+      assert.ok(socket.isSocket())
+      assert.equal(socket.mode & 0o777, 0o600)
+      assert.equal(fs.statSync(path.dirname(files.socket)).mode & 0o777, 0o700)
+      const config = fs.readFileSync(files.config, 'utf8')
+      assert.match(config, /stats socket \S+admin\.sock mode 600 level admin/)
+      assert.doesNotMatch(config, /stats socket (ipv4@|ipv6@|\d|:)/, 'no stats socket on TCP')
+      assert.equal((await fetchAnswer(`${url}/api/ready`)).status, 200)
+    })
+
+    test('an upgrade under keep-alive load fails no request, and a slow request on the old server gets 200', async () => {
+      await withLogs(containers, async () => {
+        const token = fs.readFileSync(path.join(sfHome, 'admin-token'), 'utf8').trim()
+        const commit = scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// through the front\nexport const dynamic'), 'a release through the front')
+        const load = startLoad({ url, clients: 8, path: '/api/healthz', errorPauseMs: 5, timeoutMs: 30_000, now: () => performance.now() })
+        const run = upgrade('--settle', '2')
+        await run.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith(`probe ${name}-candidate`))
+        const slow = fetchAnswer(`${url}/api/hold?ms=4000`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 60_000 })
+        assert.equal(await run.exited, 0, run.stderr())
+        const samples = await load.stop()
+        const failed = samples.filter((s) => s.outcome !== 200)
+        assert.ok(samples.length >= 500, `only ${samples.length} requests were measured`)
+        assert.deepEqual(failed.map((s) => s.outcome), [], `${failed.length} of ${samples.length} requests failed`)
+        assert.equal((await slow).status, 200)
+        assert.equal(await servedCommit(), commit)
+        assert.equal((await readHistory(sfHome, 1))[0]?.outcome, 'upgraded')
+        assert.equal((await inspectContainer(`${name}-previous`, process.env)), null, 'the old server is gone after the settle window')
+      })
+    })
+
+    test('a candidate that never turns ready never receives a request through the front', async () => {
+      await withLogs(containers, async () => {
+        const serving = await servedCommit()
+        const before = await readSlots(files.socket)
+        scratch.commit(readyRoute, (t) => t.replace(readyLine, "  return json({ ...result, ready: false, reason: 'broken on purpose' }, 503)"), 'never ready')
+        try {
+          const run = upgrade('--probe-timeout', '8')
+          assert.equal(await run.exited, 1)
+          const afterSlots = await readSlots(files.socket)
+          const free = before.find((s) => s.maint)!
+          assert.equal(afterSlots.find((s) => s.slot === free.slot)?.total, free.total, 'the free slot served nothing')
+          assert.ok(afterSlots.find((s) => s.slot === free.slot)?.maint, 'and is still held out')
+          assert.equal(await servedCommit(), serving)
+        } finally {
+          scratch.revert()
+        }
+      })
+    })
+
+    test('a new server that fails inside the settle window is switched back; the old one serves again; rolled back', async () => {
+      await withLogs(containers, async () => {
+        const serving = await servedCommit()
+        scratch.commit(readyRoute, (t) => t.replace(readyLine, `  if (process.uptime() > 8) return json({ ready: false, reason: 'fails after a while' }, 503)\n${readyLine}`), 'fails after a while')
+        try {
+          const load = startLoad({ url, clients: 4, path: '/api/healthz', errorPauseMs: 5, timeoutMs: 30_000, now: () => performance.now() })
+          const run = upgrade('--settle', '30')
+          assert.equal(await run.exited, 1, run.stderr())
+          const samples = await load.stop()
+          assert.deepEqual(samples.filter((s) => s.outcome !== 200).map((s) => s.outcome), [], 'nothing lost while switching back')
+          assert.match(run.stderr(), /settle window/)
+          assert.equal(await servedCommit(), serving)
+          assert.equal((await readHistory(sfHome, 1))[0]?.outcome, 'rolled-back')
+          assert.equal(await inspectContainer(`${name}-previous`, process.env), null)
+        } finally {
+          scratch.revert()
+        }
+      })
+    })
+
+    test('the front killed with SIGKILL comes back by itself, and status says so', async () => {
+      const front = await inspectContainer(`${name}-front`, process.env)
+      const pid = (await docker(['inspect', '--format', '{{.State.Pid}}', `${name}-front`], { env: process.env })).stdout.trim()
+      process.kill(Number(pid), 'SIGKILL')
+      await waitFor(`${url}/api/ready`, { deadlineMs: 30_000 })
+      const again = await inspectContainer(`${name}-front`, process.env)
+      assert.ok((again?.restartCount ?? 0) > (front?.restartCount ?? 0), 'the restart policy restarted it')
+      const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
+      assert.equal(await status.exited, 0, status.stderr())
+      assert.match(status.stdout() + status.stderr(), /front: running, image \S+, restarted \d+ time\(s\) after a crash/)
+    })
+  })
+}
