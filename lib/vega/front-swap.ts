@@ -1,8 +1,8 @@
 // Replacing prod behind the front, without a gap: the new server starts in the free slot and is proven
 // on its own port; the front's runtime API makes its slot ready and, once the front's own check sees it
-// up, drains the old slot. The old container is stopped only when the front shows no request left on
-// it, and kept aside until the new one has passed a settle window; a failure inside the window
-// switches back to it.
+// up, drains the old slot. The old server keeps running, with no request sent to it, until the new one
+// has passed a settle window; a failure inside the window switches back to it at once. Only then is it
+// drained with docker stop (the spec's SF_VEGA_DRAIN_STOP_TIME) and removed.
 import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
@@ -57,30 +57,31 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   await writeFrontConfig(ctx, slot)
   done(old ? `slot ${old} drains` : 'first server behind the front')
 
-  const oldProd = await inspectContainer(name, env)
   if (old) {
     done = progress.phase(`wait until the front has no request left on slot ${old}`)
     const idle = await waitForSlot(socket, old, (s) => s.sessions === 0, config.SF_VEGA_DRAIN_STOP_TIME * 1000)
     done(idle ? undefined : 'still busy at the stop time: the drain decides')
   }
-  if (oldProd) {
-    if (oldProd.running) await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
-    if (await inspectContainer(name, env)) await docker(renameArgs(name, asideName(name)), { env })
+
+  // The old server keeps running, drained by the front, until the new one has settled: switching back
+  // is then one runtime API call, and no request is lost to a restart.
+  const error = await settle(ctx, slot, candidate.name, o)
+  if (error) {
+    progress.note(`new server ${candidate.name} failed inside the settle window: ${error}`)
+    await showLogs(candidate.name, env, progress)
+    return { swapped: false, error, rollback: await switchBack(ctx, slot, old, candidate.name) }
+  }
+  if (await inspectContainer(name, env)) {
+    await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+    await docker(renameArgs(name, asideName(name)), { env, allowFailure: true })
   }
   await docker(renameArgs(candidate.name, name), { env })
   await docker(updateRestartArgs(name, 'unless-stopped'), { env })
-
-  const error = await settle(ctx, slot, o)
-  if (!error) {
-    done = progress.phase('clean up')
-    await docker(removeContainerArgs(asideName(name), { force: true }), { env, allowFailure: true })
-    if (old) await setSlotState(socket, old, 'maint')
-    done()
-    return { swapped: true, slot }
-  }
-  progress.note(`new ${name} failed inside the settle window: ${error}`)
-  await showLogs(name, env, progress)
-  return { swapped: false, error, rollback: await switchBack(ctx, slot, old) }
+  done = progress.phase('clean up')
+  await docker(removeContainerArgs(asideName(name), { force: true }), { env, allowFailure: true })
+  if (old) await setSlotState(socket, old, 'maint')
+  done()
+  return { swapped: true, slot }
 }
 
 /** Wait until the front's view of `slot` passes `test`; false at the deadline. */
@@ -99,12 +100,12 @@ async function waitForSlot(socket: string, slot: Slot, test: (s: SlotState) => b
  * the front answering 200 and the front counting no connection or response error against its slot.
  * Returns what went wrong, or null.
  */
-async function settle(ctx: VegaContext, slot: Slot, o: FrontSwapOptions): Promise<string | null> {
+async function settle(ctx: VegaContext, slot: Slot, container: string, o: FrontSwapOptions): Promise<string | null> {
   const { config, env, progress } = ctx
   const url = urlOf(o.probeHost, config.SF_VEGA_PORT)
-  const done = progress.phase(`settle: ${config.SF_VEGA_NAME} green through ${url} for ${o.settleMs / 1000}s`)
+  const done = progress.phase(`settle: ${container} green through ${url} for ${o.settleMs / 1000}s`)
   try {
-    await probeServer(url, o.expected, { deadlineMs: o.probeDeadlineMs, container: config.SF_VEGA_NAME, env })
+    await probeServer(url, o.expected, { deadlineMs: o.probeDeadlineMs, container, env })
   } catch (error) {
     return (error as Error).message
   }
@@ -123,24 +124,25 @@ async function settle(ctx: VegaContext, slot: Slot, o: FrontSwapOptions): Promis
   return null
 }
 
-/** Put the old server back: restart it if it was stopped, make its slot ready, retire the new one. */
-async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null): Promise<string> {
+/** Put the old server back: it still runs, drained; make its slot ready and retire the new one. */
+async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null, candidate: string): Promise<string> {
   const { config, env, progress } = ctx
   const name = config.SF_VEGA_NAME
   const { socket } = frontPaths(ctx)
-  const done = progress.phase(`switch back to ${asideName(name)}`)
-  const aside = await inspectContainer(asideName(name), env)
-  if (!aside || !old) {
+  const done = progress.phase(`switch back to ${name}`)
+  const oldProd = await inspectContainer(name, env)
+  if (!oldProd || !old) {
     done('nothing to switch back to')
+    await docker(renameArgs(candidate, name), { env })
+    await docker(updateRestartArgs(name, 'unless-stopped'), { env })
     throw new UpgradeError(`the new ${name} failed inside the settle window and there is no previous server to switch back to; it keeps serving`, 'rolled-back')
   }
-  if (!aside.running) await docker(startArgs(aside.name), { env })
+  if (!oldProd.running) await docker(startArgs(name), { env })
   await setSlotState(socket, old, 'ready')
-  if (!(await waitForSlot(socket, old, (s) => s.up, 60_000))) throw new ProbeError(`the old server ${aside.name} did not turn ready behind the front again; see docker logs ${aside.name}`)
+  if (!(await waitForSlot(socket, old, (s) => s.up, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
   await setSlotState(socket, failed, 'maint')
   await writeFrontConfig(ctx, old)
-  await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
-  await docker(renameArgs(aside.name, name), { env })
+  await docker(removeContainerArgs(candidate, { force: true }), { env, allowFailure: true })
   done(`old ${name} serves again`)
   return `switched the front back to the old ${name}, which serves again`
 }
