@@ -3,7 +3,7 @@
 // up, drains the old slot. The old server keeps running, with no request sent to it, until the new one
 // has passed a settle window; a failure inside the window switches back to it at once. Only then is it
 // drained with docker stop (the spec's SF_VEGA_DRAIN_STOP_TIME) and removed.
-import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs } from '../docker/args.ts'
+import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs, type ContainerSpec } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import { ProbeError } from '../errors.ts'
@@ -14,13 +14,26 @@ import type { VegaContext } from './context.ts'
 import { UpgradeError } from './errors.ts'
 import { networkName, otherSlot, slotAlias, type Slot } from './front.ts'
 import { frontPaths, writeFrontConfig } from './front-setup.ts'
-import { activeSlot, readSlots, setSlotState, type SlotState } from './haproxy.ts'
+import { activeSlot, readSlots, setSlotState, waitForSlot } from './haproxy.ts'
 import { urlOf } from './preflight.ts'
 import { probeServer, type Expected } from './probes.ts'
 import { drainContainer, showLogs } from './swap.ts'
 
 /** The loopback port a server in `slot` publishes for its direct probes; prod keeps it after the switch. */
 export const slotPort = (port: number, slot: Slot) => port + (slot === 'a' ? 1 : 2)
+
+/** How long the old server's open requests get after the settle window before its drain starts. */
+const lingerMs = 5000
+
+/**
+ * A new server for `slot`: prod's definition under the candidate's name, on the slot's probe port,
+ * joined to the front's network under the slot's alias, never restarted until it is proven and named prod.
+ */
+export function slotServerSpec(inputs: VegaInputs, slot: Slot, port: number): ContainerSpec {
+  const name = inputs.name
+  const spec = vegaContainer({ ...inputs, name: candidateName(name), port, network: { name: networkName(name), aliases: [slotAlias(name, slot)] } })
+  return { ...spec, restart: 'no', labels: { ...spec.labels, 'sf.vega.slot': slot } }
+}
 
 export interface FrontSwapOptions {
   /** The new release's container inputs, as prod. */
@@ -41,7 +54,7 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   const old = activeSlot(await readSlots(socket))
   const slot: Slot = old ? otherSlot(old) : 'a'
   const port = slotPort(config.SF_VEGA_PORT, slot)
-  const candidate = { ...vegaContainer({ ...o.inputs, name: candidateName(name), port, network: { name: networkName(name), aliases: [slotAlias(name, slot)] } }), restart: 'no' as const }
+  const candidate = slotServerSpec(o.inputs, slot, port)
   await proveCandidate(ctx, candidate, o.expected, urlOf(o.probeHost, port), o.probeDeadlineMs)
 
   let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)
@@ -57,12 +70,6 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   await writeFrontConfig(ctx, slot)
   done(old ? `slot ${old} drains` : 'first server behind the front')
 
-  if (old) {
-    done = progress.phase(`wait until the front has no request left on slot ${old}`)
-    const idle = await waitForSlot(socket, old, (s) => s.sessions === 0, config.SF_VEGA_DRAIN_STOP_TIME * 1000)
-    done(idle ? undefined : 'still busy at the stop time: the drain decides')
-  }
-
   // The old server keeps running, drained by the front, until the new one has settled: switching back
   // is then one runtime API call, and no request is lost to a restart.
   const error = await settle(ctx, slot, candidate.name, o)
@@ -70,6 +77,14 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
     progress.note(`new server ${candidate.name} failed inside the settle window: ${error}`)
     await showLogs(candidate.name, env, progress)
     return { swapped: false, error, rollback: await switchBack(ctx, slot, old, candidate.name) }
+  }
+  if (old) {
+    // Short requests are over by now. Slow work and long-lived streams may remain: the server's own
+    // drain lets the work finish and ends the streams, so this wait is short.
+    done = progress.phase(`wait until the front has no request left on slot ${old}`)
+    const idle = await waitForSlot(socket, old, (s) => s.sessions === 0, lingerMs)
+    const left = (await readSlots(socket)).find((s) => s.slot === old)?.sessions ?? 0
+    done(idle ? undefined : `${left} still open: the drain lets work finish and ends streams`)
   }
   if (await inspectContainer(name, env)) {
     await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
@@ -82,17 +97,6 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   if (old) await setSlotState(socket, old, 'maint')
   done()
   return { swapped: true, slot }
-}
-
-/** Wait until the front's view of `slot` passes `test`; false at the deadline. */
-async function waitForSlot(socket: string, slot: Slot, test: (s: SlotState) => boolean, deadlineMs: number): Promise<boolean> {
-  const deadline = Date.now() + deadlineMs
-  for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
-    const state = (await readSlots(socket)).find((s) => s.slot === slot)
-    if (state && test(state)) return true
-    await new Promise((r) => setTimeout(r, wait))
-  }
-  return false
 }
 
 /**

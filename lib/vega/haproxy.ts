@@ -80,3 +80,14 @@ export async function setSlotState(socket: string, slot: Slot, state: 'ready' | 
   const answer = (await frontCommand(socket, `set server sf/${slot} state ${state}`)).trim()
   if (answer) throw new DockerError(`the front refused "set server sf/${slot} state ${state}": ${answer}`)
 }
+
+/** Wait until the front's view of `slot` passes `test`; false at the deadline. */
+export async function waitForSlot(socket: string, slot: Slot, test: (s: SlotState) => boolean, deadlineMs: number): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs
+  for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
+    const state = (await readSlots(socket)).find((s) => s.slot === slot)
+    if (state && test(state)) return true
+    await new Promise((r) => setTimeout(r, wait))
+  }
+  return false
+}

@@ -9,6 +9,8 @@ import { distPaths } from '../paths.ts'
 import { vegaContainer } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { converge } from './converge.ts'
+import { convergeFront } from './front-converge.ts'
+import { frontSwap } from './front-swap.ts'
 import { UpgradeError } from './errors.ts'
 import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -37,18 +39,14 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   const from = await servingRelease(name, env)
   try {
     done = progress.phase('converge')
-    const notes = await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
+    const front = config.SF_VEGA_FRONT === 'haproxy'
+    const notes = front ? await convergeFront(ctx, preflight.probeHost, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
-    const swap = await swapProd({
-      env,
-      progress,
-      spec: vegaContainer(inputs),
-      expected: { commit: previous.commit, buildId: previous.buildId },
-      probeUrl: prodUrl,
-      stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME,
-      probeDeadlineMs: o.probeDeadlineMs,
-    })
+    const expected = { commit: previous.commit, buildId: previous.buildId }
+    const swap = front
+      ? await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: 0 })
+      : await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs: o.probeDeadlineMs })
     if (!swap.swapped) throw new UpgradeError(`the previous release failed its probes (${swap.error}); ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, { ...previous, at: started })
     const result = { ...entry(ctx, 'rolled-back', from, previous, `rolled back by hand to build ${previous.buildId}`, null, 'rollback'), at: started }

@@ -11,11 +11,12 @@ import { ProbeError } from '../errors.ts'
 import { fetchAnswer } from '../probe.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
 import { proveCandidate } from './candidate.ts'
-import { candidateName, composeEnv, vegaContainer, type VegaInputs } from './container.ts'
+import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type VegaContext } from './context.ts'
-import { frontName, networkName, slotAlias } from './front.ts'
+import { frontName } from './front.ts'
 import { ensureFront, ensureNetwork, findFront } from './front-setup.ts'
-import { frontSwap, slotPort } from './front-swap.ts'
+import { convergeFront } from './front-converge.ts'
+import { frontSwap, slotPort, slotServerSpec } from './front-swap.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
 import { probeServer } from './probes.ts'
@@ -70,6 +71,9 @@ async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: Veg
   const publishesPort = preflight.existing?.ports.some((p) => p.hostPort === config.SF_VEGA_PORT) ?? false
   if (publishesPort && !(await findFront(ctx))) return moveBehindFront(ctx, preflight, inputs)
   await ensureFront(ctx, null)
+  const done = progress.phase('converge')
+  const notes = await convergeFront(ctx, preflight.probeHost, 90_000)
+  done(notes.length ? notes.join('; ') : 'nothing left over')
   const swap = await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
   if (!swap.swapped) throw new ProbeError(`the new ${config.SF_VEGA_NAME} failed behind the front (${swap.error}); ${swap.rollback}`)
   progress.note(`${frontName(config.SF_VEGA_NAME)} owns ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT}; ${config.SF_VEGA_NAME} serves in slot ${swap.slot}`)
@@ -84,7 +88,7 @@ async function moveBehindFront(ctx: VegaContext, preflight: Preflight, inputs: V
   const { config, env, progress } = ctx
   const name = config.SF_VEGA_NAME
   const port = slotPort(config.SF_VEGA_PORT, 'a')
-  const candidate = { ...vegaContainer({ ...inputs, name: candidateName(name), port, network: { name: networkName(name), aliases: [slotAlias(name, 'a')] } }), restart: 'no' as const }
+  const candidate = slotServerSpec(inputs, 'a', port)
   await proveCandidate(ctx, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(preflight.probeHost, port), 90_000)
   const gapStart = Date.now()
   await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)

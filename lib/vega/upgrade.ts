@@ -8,6 +8,7 @@ import { rememberCurrentBuild } from '../release/web-host.ts'
 import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { converge } from './converge.ts'
+import { convergeFront } from './front-converge.ts'
 import { RollbackError, UpgradeError } from './errors.ts'
 import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -72,7 +73,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
       await appendHistory(config.SF_HOME, { ...entry(ctx, 'abandoned', null, null, null, `pid ${lock.recovered.pid} died holding the lock`), at: lock.recovered.since, by: `${lock.recovered.user}@${lock.recovered.host} (pid ${lock.recovered.pid})` })
     }
     done = progress.phase('converge')
-    const notes = await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
+    const notes = front ? await convergeFront(ctx, preflight.probeHost, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     from = await servingRelease(name, env)

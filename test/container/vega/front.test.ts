@@ -16,7 +16,7 @@ import { frontDir, frontFiles } from '../../../lib/vega/front.ts'
 import { readSlots } from '../../../lib/vega/haproxy.ts'
 import { readHistory } from '../../../lib/vega/history.ts'
 import { freePortPair } from '../../../lib/ports.ts'
-import { removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
+import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
 import { npmRun } from '../../support/npm.ts'
 import { scratchCheckout } from '../../support/scratch.ts'
@@ -30,6 +30,43 @@ async function freePortTriple(): Promise<number> {
   for (;;) {
     const port = await freePortPair()
     if ((await listenProblem('127.0.0.1', port + 2)) === null) return port
+  }
+}
+
+/** A Server-Sent Events reader: the next event of a type, and when the server ended the stream. */
+async function openEvents(url: string) {
+  const controller = new AbortController()
+  const response = await fetch(url, { signal: controller.signal })
+  assert.equal(response.status, 200)
+  const events: { event: string; data: Record<string, unknown> }[] = []
+  const waiting: { event: string; resolve: (data: Record<string, unknown>) => void }[] = []
+  const ended = (async () => {
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const event = /^event: (.*)$/m.exec(block)?.[1]
+        const data = /^data: (.*)$/m.exec(block)?.[1]
+        if (!event || !data) continue
+        const parsed = { event, data: JSON.parse(data) as Record<string, unknown> }
+        const waiter = waiting.find((w) => w.event === event)
+        if (waiter) (waiting.splice(waiting.indexOf(waiter), 1), waiter.resolve(parsed.data))
+        else events.push(parsed)
+      }
+    }
+  })().catch(() => {})
+  return {
+    next(event: string): Promise<Record<string, unknown>> {
+      const seen = events.findIndex((e) => e.event === event)
+      if (seen >= 0) return Promise.resolve(events.splice(seen, 1)[0]!.data)
+      return new Promise((resolve) => waiting.push({ event, resolve }))
+    },
+    ended,
+    close: () => controller.abort(),
   }
 }
 
@@ -49,6 +86,16 @@ if (engine) {
 
     const upgrade = (...args: string[]) => npmRun(scratch.dir, 'docker:vega:upgrade', ['--json', ...args], env)
     const servedCommit = async () => ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { git: { commit: string } } }).manifest.git.commit
+
+    /** Exactly prod and the front are left, prod's slot is the only one the front routes to, and it is up. */
+    const assertOneReadyServer = async () => {
+      assert.deepEqual((await containerNames(`name=^${name}`)).sort(), [name, `${name}-front`])
+      const slots = await readSlots(files.socket)
+      const routed = slots.filter((s) => !s.maint && !s.draining)
+      assert.equal(routed.length, 1, JSON.stringify(slots))
+      assert.ok(routed[0]!.up)
+      assert.equal((await fetchAnswer(`${url}/api/ready`)).status, 200)
+    }
 
     before(async () => {
       await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
@@ -138,6 +185,63 @@ if (engine) {
         } finally {
           scratch.revert()
         }
+      })
+    })
+
+    test('a long-lived event stream open on the old server ends with its drain, and the reconnect lands on the new server', async () => {
+      await withLogs(containers, async () => {
+        const before = await servedCommit()
+        const stream = await openEvents(`${url}/api/events`)
+        assert.equal((await stream.next('version')).commit, before)
+        const commit = scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// streams\nexport const dynamic'), 'a release under a stream')
+        const run = upgrade('--settle', '1')
+        const draining = await stream.next('draining')
+        assert.match(String(draining.reason), /SIGTERM/, 'the old server ended the stream as it began to drain')
+        await stream.ended
+        assert.equal(await run.exited, 0, run.stderr())
+        const again = await openEvents(`${url}/api/events`)
+        assert.equal((await again.next('version')).commit, commit, 'the reconnect reaches the new server')
+        again.close()
+      })
+    })
+
+    test('killed right after the switch, the next run converges to one ready server behind the front', async () => {
+      await withLogs(containers, async () => {
+        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// killed after the switch\nexport const dynamic'), 'killed after the switch')
+        const killed = upgrade('--settle', '30')
+        await killed.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith('settle'))
+        killed.killAll()
+        await killed.exited
+        const rerun = upgrade('--settle', '1')
+        assert.equal(await rerun.exited, 0, rerun.stderr())
+        assert.match(rerun.stderr(), /converge: done .*(removed the leftover|switched the front back)/)
+        await assertOneReadyServer()
+        assert.equal(await servedCommit(), scratch.head())
+      })
+    })
+
+    test('killed right before the old server is removed, the next run converges to one ready server behind the front', async () => {
+      await withLogs(containers, async () => {
+        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// killed in the drain\nexport const dynamic'), 'killed in the drain')
+        const killed = upgrade('--settle', '1')
+        await killed.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith(`drain ${name}`))
+        killed.killAll()
+        await killed.exited
+        const rerun = upgrade('--settle', '1')
+        assert.equal(await rerun.exited, 0, rerun.stderr())
+        await assertOneReadyServer()
+        assert.equal(await servedCommit(), scratch.head())
+      })
+    })
+
+    test('rollback goes through the front too', async () => {
+      await withLogs(containers, async () => {
+        const history = await readHistory(sfHome, 1)
+        const previous = history[0]?.from?.commit
+        const run = npmRun(scratch.dir, 'docker:vega:rollback', [], env)
+        assert.equal(await run.exited, 0, run.stderr())
+        assert.equal(await servedCommit(), previous)
+        await assertOneReadyServer()
       })
     })
 
