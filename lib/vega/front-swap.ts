@@ -146,6 +146,8 @@ async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null, cand
   if (!(await waitForSlot(socket, old, (s) => s.up, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
   await setSlotState(socket, failed, 'maint')
   await writeFrontConfig(ctx, old)
+  // Drained, not killed: a request it is answering, or the front's idle connection to it, ends cleanly.
+  await drainContainer(candidate, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
   await docker(removeContainerArgs(candidate, { force: true }), { env, allowFailure: true })
   done(`old ${name} serves again`)
   return `switched the front back to the old ${name}, which serves again`

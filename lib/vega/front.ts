@@ -51,6 +51,11 @@ export function frontContainer(f: FrontInputs): ContainerSpec {
   }
 }
 
+/** The variables docker-compose.vega.yaml's sf-front service reads, for these inputs. */
+export function frontComposeEnv(f: FrontInputs): Record<string, string> {
+  return { SF_VEGA_NAME: f.name, SF_VEGA_FRONT_IMAGE: f.image, SF_VEGA_BIND: f.bind, SF_VEGA_PORT: String(f.port), SF_HOME_HOST_DIR: f.sfHome }
+}
+
 export interface FrontConfig {
   name: string
   /** The slot that takes traffic; the other starts in maintenance. Null: none yet. */

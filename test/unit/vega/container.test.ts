@@ -8,6 +8,7 @@ import { parse } from 'yaml'
 import { runDetachedArgs, type ContainerSpec } from '../../../lib/docker/args.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 import { composeEnv, vegaContainer } from '../../../lib/vega/container.ts'
+import { frontComposeEnv, frontContainer, type FrontInputs } from '../../../lib/vega/front.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 const inputs = vegaInputsOnVega
@@ -38,9 +39,18 @@ describe('the vega container', () => {
 
   test('is what docker-compose.vega.yaml says, once interpolated with the variables docker:vega:up sets', () => {
     const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as { services: Record<string, unknown> }
-    assert.deepEqual(Object.keys(file.services), ['sf-server-vega'], 'one service: one shared server')
+    assert.deepEqual(Object.keys(file.services), ['sf-server-vega', 'sf-front'], 'one shared server, and the front that may own its port')
     const service = interpolate(file.services['sf-server-vega'], composeEnv(inputs)) as ComposeService
     assert.deepEqual(fromCompose(service), vegaContainer(inputs))
+  })
+
+  test('the front is what the sf-front service of the compose file says, network and user included', () => {
+    const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as ComposeFile
+    const front: FrontInputs = { name: inputs.name, image: 'sf-haproxy:2.6.12-local', bind: inputs.bind, port: inputs.port, sfHome: inputs.sfHome }
+    const env = frontComposeEnv(front)
+    const service = interpolate(file.services['sf-front'], env) as ComposeService
+    const networks = interpolate(file.networks, env) as ComposeFile['networks']
+    assert.deepEqual(fromCompose(service, networks), frontContainer(front))
   })
 
   test('interpolation refuses a missing required variable, so the test can tell', () => {
@@ -49,6 +59,11 @@ describe('the vega container', () => {
     assert.throws(() => interpolate(file.services['sf-server-vega'], without), /SF_DOCKER_GID: the docker socket's group id/)
   })
 })
+
+interface ComposeFile {
+  services: Record<string, unknown>
+  networks: Record<string, { name: string }>
+}
 
 interface ComposeService {
   container_name: string
@@ -62,15 +77,18 @@ interface ComposeService {
   environment: Record<string, string>
   volumes: string[]
   labels: Record<string, string>
+  user?: string
+  networks?: Record<string, { aliases?: string[] } | null>
 }
 
 /** The service in ContainerSpec's terms; what compose cannot say (nothing, today) would fail here. */
-function fromCompose(s: ComposeService): ContainerSpec {
+function fromCompose(s: ComposeService, networks: ComposeFile['networks'] = {}): ContainerSpec {
+  const [network] = Object.entries(s.networks ?? {})
   return {
     name: s.container_name,
     image: s.image,
     command: s.command,
-    env: s.environment,
+    env: s.environment ?? {},
     mounts: s.volumes.map((v) => {
       const [source, target] = v.split(':')
       return { source: source!, target: target! }
@@ -79,11 +97,13 @@ function fromCompose(s: ComposeService): ContainerSpec {
       const [bind, hostPort, containerPort] = p.split(':')
       return { bind: bind!, hostPort: Number(hostPort), containerPort: Number(containerPort) }
     }),
-    groupAdd: s.group_add,
+    groupAdd: s.group_add ?? [],
     restart: s.restart,
     stopSignal: s.stop_signal,
     stopTimeout: Number(/^(\d+)s$/.exec(s.stop_grace_period)?.[1]),
     labels: s.labels,
+    ...(network ? { network: { name: networks[network[0]]!.name, aliases: network[1]?.aliases ?? [] } } : {}),
+    ...(s.user ? { user: s.user } : {}),
   }
 }
 
