@@ -6,7 +6,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadEnv, readConfig, type Env, type SfConfig } from './env.ts'
 import { BuildError, ConfigError } from './errors.ts'
-import { readManifest } from './manifest.ts'
+import { manifestMismatch, readManifest } from './manifest.ts'
 import { distPaths } from './paths.ts'
 import { listenProblem } from './ports.ts'
 import { currentWebHost } from './web-host.ts'
@@ -67,10 +67,9 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
   const manifest = readManifest(config.SF_RELEASE_MANIFEST)
   if (!manifest) {
     warnings.push(`no release manifest at ${config.SF_RELEASE_MANIFEST}: /api/version will answer 503 (run npm run write-manifest)`)
-  } else if (manifest.webHost.buildId !== host.buildId) {
-    throw new BuildError(
-      `${config.SF_RELEASE_MANIFEST} describes web host build ${manifest.webHost.buildId}, but the build to serve is ${host.buildId}: run npm run write-manifest so /api/version tells the truth`,
-    )
+  } else {
+    const mismatch = manifestMismatch(manifest, host, config.SF_RELEASE_MANIFEST)
+    if (mismatch) throw new BuildError(`${mismatch}: run npm run write-manifest so /api/version tells the truth`)
   }
   await assertPortFree(config.SF_WEB_HOST, config.SF_WEB_PORT)
 

@@ -64,3 +64,20 @@ export function readManifest(file: string): ReleaseManifest | null {
   }
   return parseManifest(text, file)
 }
+
+/** The staged build a process serves: its id and, when known, its content digest. */
+export interface ServedBuild {
+  buildId: string
+  digest?: string
+}
+
+/** Why `manifest` (read from `source`) does not describe the build served, or null when it does. */
+export function manifestMismatch(manifest: ReleaseManifest, served: ServedBuild, source: string): string | null {
+  if (manifest.webHost.buildId !== served.buildId) {
+    return `${source} describes web host build ${manifest.webHost.buildId}, but the build served is ${served.buildId}`
+  }
+  if (served.digest !== undefined && manifest.webHost.digest !== served.digest) {
+    return `${source} gives build ${served.buildId} the content digest ${manifest.webHost.digest}, but the staged build records ${served.digest}`
+  }
+  return null
+}
