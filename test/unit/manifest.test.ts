@@ -110,3 +110,17 @@ describe('manifestMismatch', () => {
     assert.match(manifestMismatch(valid, { buildId: valid.webHost.buildId, digest }, 'm.json') ?? '', new RegExp(`content digest ${valid.webHost.digest}, but the staged build records ${digest}`))
   })
 })
+
+describe('readManifest, hardened', () => {
+  test('refuses a manifest path that is a directory with a BuildError saying so and the fix', (t) => {
+    const dir = path.join(tempDir(t), 'sf-release-manifest.json')
+    fs.mkdirSync(dir)
+    const error = buildError(() => readManifest(dir))
+    assert.equal(error.message, `${dir} is a directory, not a release manifest: move it away, then run npm run write-manifest`)
+  })
+
+  test('holds image.tag to the image reference rule', () => {
+    const error = buildError(() => parseManifest(JSON.stringify({ ...valid, image: { tag: 'a b;$(id)', digest: null } }), 'm.json'))
+    assert.match(error.message, /image\.tag: must be an image reference/)
+  })
+})
