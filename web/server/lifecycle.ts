@@ -45,6 +45,7 @@ export function startLifecycle(): void {
   )
   const t = context.adminToken
   log(t.token === null ? `admin endpoints disabled: ${t.reason}` : `admin token from ${t.source === 'file' ? t.file : t.source}`)
+  if (t.token !== null && t.warning) log(`warning: ${t.warning}`)
   markStarted()
 }
 
