@@ -7,6 +7,7 @@ import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
 import { ConfigError } from './errors.ts'
+import { isImageReference } from './image-reference.ts'
 
 export type Env = Record<string, string | undefined>
 
@@ -22,6 +23,11 @@ const absolutePath = z
   .string()
   .refine((v) => path.isAbsolute(v), { error: 'must be an absolute path' })
   .transform((v) => path.normalize(v))
+
+/** A folder, or nothing yet (it is created when first needed); never a file. */
+const folderOrAbsent = absolutePath.refine((v) => !existsAsNonDirectory(v), {
+  error: 'must be a folder (or not exist yet, to be created), but it is a file: move the file away or point SF_HOME elsewhere',
+})
 
 const existingDir = absolutePath.refine((v) => isDirectory(v), { error: 'must be an existing directory' })
 
@@ -45,7 +51,32 @@ const milliseconds = z
   })
   .transform(Number)
 
-const optional = <T extends z.ZodTypeAny>(schema: T) => z.union([z.literal(''), schema]).transform((v) => v || undefined)
+/** Empty means unset; any other value must pass `schema`, whose own message is reported. */
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.string().transform((v, ctx): z.output<T> | undefined => {
+    if (v === '') return undefined
+    const result = schema.safeParse(v)
+    if (result.success) return result.data
+    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
+    return z.NEVER
+  })
+
+/** The rule for an admin token, from SF_ADMIN_TOKEN or the token file alike. */
+export const adminTokenRule = {
+  test: (v: string) => v.length >= 16 && !/\s/.test(v),
+  message: 'must be at least 16 characters with no spaces (try: openssl rand -hex 32)',
+}
+
+/** Host names separated by commas; a leading dot stands for every name under it. */
+const hostList = z.string().transform((v, ctx) => {
+  const names = v.split(',').map((n) => n.trim()).filter(Boolean)
+  const bad = names.find((n) => !isBindHost(n.startsWith('.') ? n.slice(1) : n) || net.isIP(n) !== 0)
+  if (bad !== undefined || names.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `must be host names separated by commas (sf.example.com, or .example.com for every name under it)${bad === undefined ? '' : `; ${JSON.stringify(bad)} is not one`}` })
+    return z.NEVER
+  }
+  return names
+})
 
 interface Variable {
   schema: z.ZodTypeAny
@@ -59,7 +90,7 @@ interface Variable {
 /** In resolution order: a default may read the values above it. */
 export const sfVariables = {
   SF_HOME: {
-    schema: absolutePath,
+    schema: folderOrAbsent,
     description: 'Persistent state of the server (admin token, history).',
     defaultText: '~/.sf',
     default: (ctx) => path.join(ctx.home, '.sf'),
@@ -87,6 +118,11 @@ export const sfVariables = {
     description: 'Port the web host listens on (the loader sets it from --port).',
     defaultText: '4000',
     default: () => '4000',
+  },
+  SF_ALLOWED_HOSTS: {
+    schema: optional(hostList),
+    description: 'Host names the server answers /api/projects and the page under, besides addresses, localhost and SF_WEB_HOST (comma-separated; .example.com allows every name under it): a guard against DNS rebinding.',
+    defaultText: '(unset)',
   },
   SF_WEB_PROJECT_CWD: {
     schema: existingDir,
@@ -116,15 +152,13 @@ export const sfVariables = {
   },
   SF_ADMIN_TOKEN: {
     schema: optional(
-      z.string().refine((v) => v.length >= 16 && !/\s/.test(v), {
-        error: 'must be at least 16 characters with no spaces (try: openssl rand -hex 32)',
-      }),
+      z.string().refine(adminTokenRule.test, { error: adminTokenRule.message }),
     ),
     description: 'Bearer token for admin endpoints; when unset the server uses SF_HOME/admin-token, made on first start.',
     defaultText: '(unset)',
   },
   SF_IMAGE_TAG: {
-    schema: optional(z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as registry/sf:1.2.3' })),
+    schema: optional(z.string().refine(isImageReference, { error: 'must be an image reference such as registry/sf:1.2.3' })),
     description: 'The image this server runs from, as the deployer names it; shown by /api/version.',
     defaultText: '(unset)',
   },
@@ -208,24 +242,24 @@ export const sfVariables = {
     default: () => '0',
   },
   SF_VEGA_IMAGE: {
-    schema: z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as sf-source-server:local' }),
+    schema: z.string().refine(isImageReference, { error: 'must be an image reference such as sf-source-server:local' }),
     description: 'Tag of the source-server runtime image docker:vega:up builds and runs.',
     defaultText: 'sf-source-server:local',
     default: () => 'sf-source-server:local',
   },
   SF_BASE_IMAGE: {
-    schema: optional(z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as node:24-bookworm-slim' })),
+    schema: optional(z.string().refine(isImageReference, { error: 'must be an image reference such as node:24-bookworm-slim' })),
     description: 'Base image for both Dockerfiles; unset: the official Node LTS slim image, or the local base when it cannot be pulled.',
     defaultText: '(unset)',
   },
   SF_VEGA_FRONT: {
     schema: z.enum(['none', 'haproxy'], { error: 'must be haproxy (a front proxy owns the port) or none (the server publishes it itself)' }),
     description: 'haproxy: a front proxy owns SF_VEGA_BIND:SF_VEGA_PORT and upgrades switch traffic without a gap; none: the server container publishes the port itself.',
-    defaultText: 'none',
-    default: () => 'none',
+    defaultText: 'haproxy',
+    default: () => 'haproxy',
   },
   SF_VEGA_FRONT_IMAGE: {
-    schema: optional(z.string().refine((v) => /^[\w.\-/:@]+$/.test(v), { error: 'must be an image reference such as haproxy:lts' })),
+    schema: optional(z.string().refine(isImageReference, { error: 'must be an image reference such as haproxy:lts' })),
     description: 'Image of the front proxy; unset: the official haproxy LTS image, or a local one built from this host\'s haproxy when it cannot be pulled.',
     defaultText: '(unset)',
   },
@@ -278,9 +312,10 @@ export function formatProblem(p: ConfigProblem, labels: Partial<Record<string, s
 
 /**
  * Resolve and validate every SF_* variable. Throws one ConfigError naming every bad variable, the
- * value given and what is allowed; `labels` names the flags some variables came from.
+ * value given and what is allowed; `labels` names the flags some variables came from. An empty value
+ * means unset, except for the variables in `explicit` (given by a flag: `--port ''` is a bad port).
  */
-export function readConfig(env: Env, ctx: EnvContext, labels: Partial<Record<SfVariable, string>> = {}): SfConfig {
+export function readConfig(env: Env, ctx: EnvContext, labels: Partial<Record<SfVariable, string>> = {}, explicit: ReadonlySet<string> = new Set()): SfConfig {
   const full = { home: ctx.home ?? env.HOME ?? os.homedir(), checkout: ctx.checkout }
   const resolved: Env = {}
   const config: Record<string, unknown> = {}
@@ -288,7 +323,7 @@ export function readConfig(env: Env, ctx: EnvContext, labels: Partial<Record<SfV
   let dependentSkipped = false
   for (const [name, variable] of Object.entries(sfVariables) as [string, Variable][]) {
     const given = env[name]
-    const defaulted = given === undefined || given === ''
+    const defaulted = given === undefined || (given === '' && !explicit.has(name))
     const raw = defaulted ? (variable.default ? variable.default(full, resolved) : '') : given
     if (raw === undefined) {
       dependentSkipped = true // its default needs a variable already reported as bad
@@ -309,16 +344,59 @@ export function readConfig(env: Env, ctx: EnvContext, labels: Partial<Record<SfV
   return config as SfConfig
 }
 
-/** The process environment over the checkout's .env file: a variable set in the environment wins. */
+/**
+ * The process environment over the SF_* variables of the checkout's .env file: a variable set in the
+ * environment wins. Other names in .env are left out (envWarnings names them): the file configures
+ * SF, and must not hand the web host NODE_OPTIONS or the like.
+ */
 export function loadEnv(env: Env, checkout: string): Env {
-  const file = path.join(checkout, '.env')
-  let fromFile: Env = {}
-  try {
-    fromFile = parseDotenv(fs.readFileSync(file))
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
+  const fromFile = Object.fromEntries(Object.entries(readDotenv(checkout)).filter(([name]) => name.startsWith('SF_')))
   return { ...fromFile, ...env }
+}
+
+/** Variables SF reads that are not configuration. */
+const otherSfVariables = ['SF_VERBOSE']
+
+/** What is worth a warning in the environment: names in .env that are ignored, SF_* names SF does not read. */
+export function envWarnings(env: Env, checkout: string): string[] {
+  const fromFile = readDotenv(checkout)
+  const file = path.join(checkout, '.env')
+  const warnings = Object.keys(fromFile)
+    .filter((name) => !name.startsWith('SF_'))
+    .map((name) => `${file}: ${name} is ignored: .env holds SF_* variables only; set it in the environment if the server needs it`)
+  const known = [...Object.keys(sfVariables), ...otherSfVariables]
+  for (const name of new Set([...Object.keys(fromFile), ...Object.keys(env)])) {
+    if (!name.startsWith('SF_') || known.includes(name)) continue
+    const [closest] = known.map((k) => [k, editDistance(name, k)] as const).sort((a, b) => a[1] - b[1])
+    const from = name in env ? '' : ' (from .env)'
+    const hint = closest && closest[1] <= 3 ? `did you mean ${closest[0]}?` : 'see the configuration table in README.md'
+    warnings.push(`${name}${from} is not a variable SF reads: ${hint}`)
+  }
+  return warnings
+}
+
+/** The checkout's .env file, parsed; empty when there is none. */
+function readDotenv(checkout: string): Env {
+  const file = path.join(checkout, '.env')
+  try {
+    return parseDotenv(fs.readFileSync(file))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return {}
+    if (code === 'EISDIR') throw new ConfigError(`${file} is a directory: .env must be a file of NAME=value lines; move the directory away`)
+    throw new ConfigError(`${file} cannot be read (${code ?? (error as Error).message}): make it readable, or move it away`)
+  }
+}
+
+/** Levenshtein distance, for naming the variable a misspelled one was meant to be. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    row = next
+  }
+  return row[b.length]!
 }
 
 export function isBindHost(value: string): boolean {
@@ -327,6 +405,14 @@ export function isBindHost(value: string): boolean {
   if (labels.every((l) => /^\d+$/.test(l))) return false // looks like an address but is not one
   if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return false
   return value.length <= 253 && labels.every((l) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l))
+}
+
+function existsAsNonDirectory(p: string): boolean {
+  try {
+    return !fs.statSync(p).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function isDirectory(p: string): boolean {

@@ -33,5 +33,6 @@ export function webPaths(root: string = repoRoot) {
 /** True when `child` is `root` or lies inside it (both already resolved). */
 export function isInside(root: string, child: string): boolean {
   const rel = path.relative(root, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  // `..foo` is a folder inside; only `..` itself or `../…` lead out.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }

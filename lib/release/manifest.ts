@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import { z } from 'zod'
 import { BuildError } from '../errors.ts'
+import { isImageReference } from '../image-reference.ts'
 
 const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: followed by 64 hex digits')
 
@@ -29,7 +30,7 @@ export const releaseManifestSchema = z.object({
     .describe('The staged web host under dist/web/builds/<buildId>.'),
   image: z
     .object({
-      tag: z.string().nullable().describe('Image reference, null until an image is built.'),
+      tag: z.string().refine(isImageReference, 'must be an image reference such as registry/sf:1.2.3').nullable().describe('Image reference, null until an image is built.'),
       digest: sha256.nullable().describe('Image digest, null until the image is pushed.'),
     })
     .describe('The OCI image carrying this build.'),
@@ -59,8 +60,27 @@ export function readManifest(file: string): ReleaseManifest | null {
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return null
+    if (code === 'EISDIR') throw new BuildError(`${file} is a directory, not a release manifest: move it away, then run npm run write-manifest`)
+    throw new BuildError(`${file} cannot be read (${code ?? (error as Error).message}): make it readable, or run npm run write-manifest`)
   }
   return parseManifest(text, file)
+}
+
+/** The staged build a process serves: its id and, when known, its content digest. */
+export interface ServedBuild {
+  buildId: string
+  digest?: string
+}
+
+/** Why `manifest` (read from `source`) does not describe the build served, or null when it does. */
+export function manifestMismatch(manifest: ReleaseManifest, served: ServedBuild, source: string): string | null {
+  if (manifest.webHost.buildId !== served.buildId) {
+    return `${source} describes web host build ${manifest.webHost.buildId}, but the build served is ${served.buildId}`
+  }
+  if (served.digest !== undefined && manifest.webHost.digest !== served.digest) {
+    return `${source} gives build ${served.buildId} the content digest ${manifest.webHost.digest}, but the staged build records ${served.digest}`
+  }
+  return null
 }

@@ -4,7 +4,8 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { existsSync } from 'node:fs'
 import { pinnedLoader } from './loader-bundle.ts'
-import { BuildError } from '../errors.ts'
+import { BuildError, ConfigError } from '../errors.ts'
+import { isImageReference } from '../image-reference.ts'
 import { releaseManifestSchema, type ReleaseManifest } from './manifest.ts'
 import { distPaths } from '../paths.ts'
 import { currentWebHost } from './web-host.ts'
@@ -14,7 +15,18 @@ export interface ImageRef {
   digest: string | null
 }
 
+/** Refuse a bad image reference or digest, naming the flag that gives it, before anything is read or written. */
+export function checkImageRef(image: ImageRef): void {
+  if (image.tag !== null && !isImageReference(image.tag)) {
+    throw new ConfigError(`--image-tag ${JSON.stringify(image.tag)}: must be an image reference such as registry/sf:1.2.3 (the rule SF_IMAGE_TAG follows too)`)
+  }
+  if (image.digest !== null && !/^sha256:[0-9a-f]{64}$/.test(image.digest)) {
+    throw new ConfigError(`--image-digest ${JSON.stringify(image.digest)}: must be sha256: followed by 64 hex digits (docker inspect --format '{{index .RepoDigests 0}}')`)
+  }
+}
+
 export async function writeReleaseManifest(options: { root: string; image: ImageRef }): Promise<ReleaseManifest> {
+  checkImageRef(options.image)
   const dist = distPaths(options.root)
   const host = await currentWebHost(dist.webStandalone, { verifyDigest: true })
   if (!existsSync(dist.loader)) throw new BuildError(`no ${dist.loader}: run npm run build:core`)

@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadEnv, readConfig, type Env, type SfConfig } from '../env.ts'
+import { envWarnings, loadEnv, readConfig, type Env, type SfConfig } from '../env.ts'
 import { BuildError, ConfigError } from '../errors.ts'
-import { readManifest } from '../release/manifest.ts'
+import { manifestMismatch, readManifest } from '../release/manifest.ts'
 import { distPaths } from '../paths.ts'
 import { listenProblem } from '../ports.ts'
 import { currentWebHost } from '../release/web-host.ts'
@@ -59,18 +59,20 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
   }
   // The web host sees the workspace under its own name; the loader sets it.
   delete given.SF_WEB_PROJECT_CWD
-  const config = readConfig(given, { checkout }, flagNames)
+  const fromFlags = new Set([...(parsed.values.host !== undefined ? ['SF_WEB_HOST'] : []), ...(parsed.values.port !== undefined ? ['SF_WEB_PORT'] : [])])
+  const config = readConfig(given, { checkout }, flagNames, fromFlags)
 
   const pinned = config.SF_WEB_BUILD_ID
   const host = await currentWebHost(pinned ? path.join(distPaths(checkout).webBuilds, pinned, 'web') : distPaths(checkout).webStandalone, { verifyDigest: false })
-  const warnings: string[] = []
+  const warnings = envWarnings(env, checkout)
+  const publicBind = publicBindWarning(config)
+  if (publicBind) warnings.push(publicBind)
   const manifest = readManifest(config.SF_RELEASE_MANIFEST)
   if (!manifest) {
     warnings.push(`no release manifest at ${config.SF_RELEASE_MANIFEST}: /api/version will answer 503 (run npm run write-manifest)`)
-  } else if (manifest.webHost.buildId !== host.buildId) {
-    throw new BuildError(
-      `${config.SF_RELEASE_MANIFEST} describes web host build ${manifest.webHost.buildId}, but the build to serve is ${host.buildId}: run npm run write-manifest so /api/version tells the truth`,
-    )
+  } else {
+    const mismatch = manifestMismatch(manifest, host, config.SF_RELEASE_MANIFEST)
+    if (mismatch) throw new BuildError(`${mismatch}: run npm run write-manifest so /api/version tells the truth`)
   }
   await assertPortFree(config.SF_WEB_HOST, config.SF_WEB_PORT)
 
@@ -95,6 +97,18 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
     NEXT_MANUAL_SIG_HANDLE: 'true',
   }
   return { config, serverJs: host.serverJs, env: hostEnv, warnings }
+}
+
+const anyAddress = new Set(['0.0.0.0', '::'])
+
+/**
+ * Binding every interface is what SF_VEGA_BIND refuses without SF_VEGA_ALLOW_PUBLIC=1. The loader
+ * warns rather than refuses: inside a container it binds 0.0.0.0 by design, and the published port
+ * decides who can reach it.
+ */
+export function publicBindWarning(config: Pick<SfConfig, 'SF_WEB_HOST' | 'SF_VEGA_ALLOW_PUBLIC'>): string | null {
+  if (!anyAddress.has(config.SF_WEB_HOST) || config.SF_VEGA_ALLOW_PUBLIC) return null
+  return `--host ${JSON.stringify(config.SF_WEB_HOST)} binds every interface: anyone who can reach this machine can use the server. Bind 127.0.0.1 or a private address (--host), or set SF_VEGA_ALLOW_PUBLIC=1 when a proxy or firewall owns access control (inside a container, the published port decides)`
 }
 
 /** Run the web host until it exits; resolves with the exit code to pass on. */

@@ -1,6 +1,7 @@
 // Project enumeration for /api/projects: the workspace, and the repos under the workspaces dir, found
 // three ways (the root itself, each entry, nested SF projects). Nothing outside the configured roots
-// is listed, whatever a symlink says; a folder that cannot be read is reported and skipped.
+// is listed, whatever a symlink says; a folder that cannot be read is reported and skipped. The walk
+// is bounded (each real folder once, a cap on folders and on time), since anyone may ask for it.
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { isInside } from '../paths.ts'
@@ -25,6 +26,8 @@ export interface ProjectListing {
   workspacesDir: string
   projects: Project[]
   skipped: { path: string; reason: string }[]
+  /** What kept the listing from being complete: a missing root, a walk cut short. */
+  problems: string[]
 }
 
 export interface ListOptions {
@@ -32,19 +35,50 @@ export interface ListOptions {
   workspacesDir: string
   /** How deep below an entry nested SF projects are looked for. */
   nestedDepth?: number
+  /** Stop after looking at this many folders. */
+  maxFolders?: number
+  /** Stop after this long. */
+  timeLimitMs?: number
 }
+
+export const listingLimits = { maxFolders: 20_000, timeLimitMs: 3000 }
 
 const ignoredDirs = new Set(['node_modules', '.git', '.sf', 'dist', '.next'])
 
 export async function listProjects(options: ListOptions): Promise<ProjectListing> {
   const skipped: ProjectListing['skipped'] = []
+  const problems: string[] = []
   const projects: Project[] = []
   const seen = new Set<string>()
-  const root = await fs.realpath(options.workspacesDir)
-  const workspaceReal = await fs.realpath(options.workspaceDir)
+  const root = await fs.realpath(options.workspacesDir).catch((error: unknown) => {
+    problems.push(`SF_WORKSPACES_DIR ${options.workspacesDir} is ${describe(error)}: restore it, or restart the server with SF_WORKSPACES_DIR set to the folder holding your repos`)
+    return null
+  })
+  const workspaceReal = await fs.realpath(options.workspaceDir).catch((error: unknown) => {
+    problems.push(`the workspace ${options.workspaceDir} is ${describe(error)}: restore it, or restart the server with another <workspace>`)
+    return null
+  })
   // In a container the workspace is also mounted under the workspaces dir: same folder, other path.
-  const workspaceId = await fileId(workspaceReal)
+  const workspaceId = workspaceReal === null ? null : await fileId(workspaceReal).catch(() => null)
   const depth = options.nestedDepth ?? 3
+  const maxFolders = options.maxFolders ?? listingLimits.maxFolders
+  const timeLimitMs = options.timeLimitMs ?? listingLimits.timeLimitMs
+  const started = performance.now()
+  let looked = 0
+  let cut: string | null = null
+  // Every real folder is entered once: links back to a folder already walked (a `.` link in a
+  // cloned repo) would otherwise multiply the walk with every level.
+  const walked = new Set<string>()
+  /** False once the walk has to stop; says why, once. */
+  const budgetLeft = (): boolean => {
+    if (cut !== null) return false
+    const ms = Math.round(performance.now() - started)
+    if (looked >= maxFolders) cut = `stopped after looking at ${looked} folders (the limit)`
+    else if (ms >= timeLimitMs) cut = `stopped after ${ms} ms (the limit is ${timeLimitMs} ms)`
+    else return true
+    problems.push(`listing cut short: ${cut}; what lies beyond is not listed`)
+    return false
+  }
 
   const add = async (shown: string, real: string, via: DiscoveredVia) => {
     if (seen.has(real)) return
@@ -57,12 +91,13 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
       kind: marks.git ? 'git' : 'sf',
       via,
       sf: marks.sf,
-      current: real === workspaceReal || (await fileId(real)) === workspaceId,
+      current: real === workspaceReal || (workspaceId !== null && (await fileId(real).catch(() => null)) === workspaceId),
     })
   }
 
   // Resolve a path and keep it only when it stays under the root.
-  const inside = async (shown: string): Promise<string | null> => {
+  const inside = async (root: string, shown: string): Promise<string | null> => {
+    looked += 1
     try {
       const real = await fs.realpath(shown)
       if (!isInside(root, real)) {
@@ -76,32 +111,39 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
     }
   }
 
-  const nested = async (shown: string, real: string, left: number): Promise<void> => {
-    if (left === 0) return
+  const nested = async (root: string, shown: string, real: string, left: number): Promise<void> => {
+    if (left === 0 || walked.has(real)) return
+    walked.add(real)
     for (const child of await subdirectories(shown, skipped)) {
+      if (!budgetLeft()) return
       const childShown = path.join(shown, child)
-      const childReal = await inside(childShown)
+      const childReal = await inside(root, childShown)
       if (childReal === null) continue
       if ((await markers(childReal)).sf) await add(childShown, childReal, 'nested')
-      await nested(childShown, childReal, left - 1)
+      await nested(root, childShown, childReal, left - 1)
     }
   }
 
-  await add(options.workspacesDir, root, 'root')
-  for (const entry of await subdirectories(options.workspacesDir, skipped)) {
-    const shown = path.join(options.workspacesDir, entry)
-    const real = await inside(shown)
-    if (real === null) continue
-    await add(shown, real, 'entry')
-    await nested(shown, real, depth)
+  if (root !== null) {
+    await add(options.workspacesDir, root, 'root')
+    walked.add(root)
+    for (const entry of await subdirectories(options.workspacesDir, skipped)) {
+      if (!budgetLeft()) break
+      const shown = path.join(options.workspacesDir, entry)
+      const real = await inside(root, shown)
+      if (real === null) continue
+      await add(shown, real, 'entry')
+      await nested(root, shown, real, depth)
+    }
   }
 
-  const ws = await markers(workspaceReal)
+  const ws = workspaceReal === null ? { git: false, sf: false } : await markers(workspaceReal)
   return {
     workspace: { path: options.workspaceDir, name: path.basename(options.workspaceDir), git: ws.git, sf: ws.sf },
     workspacesDir: options.workspacesDir,
     projects: projects.sort((a, b) => a.path.localeCompare(b.path)),
     skipped,
+    problems,
   }
 }
 

@@ -32,6 +32,8 @@ export interface VegaInputs {
   commit: string
   /** The release's pinned loader in dist/ (loader-<hash>.js). */
   loader: string
+  /** Host names the server must answer besides addresses (SF_ALLOWED_HOSTS, and a named probe host). */
+  allowedHosts?: readonly string[]
   /** Behind the front: the private network and the slot alias the front reaches this server by. */
   network?: { name: string; aliases: readonly string[] }
 }
@@ -54,6 +56,7 @@ export function vegaContainer(v: VegaInputs): ContainerSpec {
       SF_VEGA_NAME: v.name,
       // Pinned: a later build in the mounted checkout never changes what this container serves.
       SF_WEB_BUILD_ID: v.buildId,
+      ...(v.allowedHosts?.length ? { SF_ALLOWED_HOSTS: v.allowedHosts.join(',') } : {}),
     },
     mounts: [
       { source: v.checkout, target: inContainer.checkout },
@@ -95,6 +98,7 @@ export function composeEnv(v: VegaInputs): Record<string, string> {
     SF_BUILD_ID: v.buildId,
     SF_COMMIT: v.commit,
     SF_LOADER: v.loader,
+    SF_ALLOWED_HOSTS: v.allowedHosts?.join(',') ?? '',
   }
 }
 

@@ -1,5 +1,6 @@
 // What every vega command starts from: the checkout, the validated configuration, and how progress is
 // shown; and the container's inputs for a release.
+import net from 'node:net'
 import { loadEnv, readConfig, type Env, type SfConfig } from '../env.ts'
 import { BuildError } from '../errors.ts'
 import { distPaths } from '../paths.ts'
@@ -47,5 +48,7 @@ export function vegaInputs(ctx: VegaContext | UpgradeContext, preflight: Preflig
     buildId: manifest.webHost.buildId,
     commit: manifest.git.commit,
     loader: manifest.loader,
+    // The deploy scripts' probes reach /api/projects, which answers only the hosts it knows.
+    allowedHosts: [...(config.SF_ALLOWED_HOSTS ?? []), ...(net.isIP(preflight.probeHost) ? [] : [preflight.probeHost])],
   }
 }

@@ -16,6 +16,10 @@ export const vegaRules: ((c: SfConfig) => string | null)[] = [
     if (!anyAddress.has(c.SF_VEGA_BIND) || c.SF_VEGA_ALLOW_PUBLIC) return null
     return `SF_VEGA_BIND=${JSON.stringify(c.SF_VEGA_BIND)}: binds every interface. Do not bind public 0.0.0.0 unless a proxy/firewall owns access control; set SF_VEGA_BIND to a private address (the Tailscale address on vega), or SF_VEGA_ALLOW_PUBLIC=1 when a proxy or firewall does own it`
   },
+  function frontNeedsTwoProbePorts(c) {
+    if (c.SF_VEGA_FRONT !== 'haproxy' || c.SF_VEGA_PORT <= 65533) return null
+    return `SF_VEGA_PORT=${c.SF_VEGA_PORT}: behind the front the servers publish the next two ports for their own probes; use 65533 or lower, or SF_VEGA_FRONT=none`
+  },
   function stopTimeCoversDrain(c) {
     if (c.SF_VEGA_DRAIN_STOP_TIME * 1000 > c.SF_RPC_SHUTDOWN_GRACE_MS) return null
     const cap = Math.ceil(c.SF_RPC_SHUTDOWN_GRACE_MS / 1000)

@@ -45,6 +45,8 @@ export async function vegaEnv(o: { name: string; image: string; port: number; sf
     SF_HOME: o.sfHome,
     SF_WORKSPACE_DIR: o.workspace,
     SF_WORKSPACES_DIR: o.workspaces,
+    // The direct mode, the spec's literal port handover; test/container/vega/front.test.ts sets haproxy.
+    SF_VEGA_FRONT: 'none',
   }
 }
 

@@ -32,6 +32,10 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Wait for /api/ready (the default) or return at once. */
   waitReady?: boolean
+  /** The loader to run (default: this checkout's dist/loader.js). */
+  loader?: string
+  /** The --host to pass (default 127.0.0.1); the tests reach it on 127.0.0.1 either way. */
+  host?: string
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -39,7 +43,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const sfHome = path.join(tempDir('home'), '.sf')
   const workspace = options.workspace ?? repoRoot
   let output = ''
-  const child = spawn(process.execPath, [distPaths().loader, 'server', workspace, '--host', '127.0.0.1', '--port', String(port)], {
+  const child = spawn(process.execPath, [options.loader ?? distPaths().loader, 'server', workspace, '--host', options.host ?? '127.0.0.1', '--port', String(port)], {
     env: { PATH: process.env.PATH, HOME: path.dirname(sfHome), SF_HOME: sfHome, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { isBindHost, loadEnv, readConfig } from '../../lib/env.ts'
+import { envWarnings, isBindHost, loadEnv, readConfig } from '../../lib/env.ts'
 import { ConfigError } from '../../lib/errors.ts'
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -34,6 +34,7 @@ describe('readConfig', () => {
       SF_WORKSPACES_DIR: path.dirname(checkout),
       SF_WEB_HOST: '127.0.0.1',
       SF_WEB_PORT: 4000,
+      SF_ALLOWED_HOSTS: undefined,
       SF_WEB_PROJECT_CWD: checkout,
       SF_WEB_BUILD_ID: undefined,
       SF_RELEASE_MANIFEST: path.join(checkout, 'dist', 'sf-release-manifest.json'),
@@ -53,6 +54,8 @@ describe('readConfig', () => {
       SF_VEGA_DRAIN_STOP_TIME: 610,
       SF_VEGA_ALLOW_PUBLIC: false,
       SF_VEGA_IMAGE: 'sf-source-server:local',
+      SF_VEGA_FRONT: 'haproxy',
+      SF_VEGA_FRONT_IMAGE: undefined,
       SF_BASE_IMAGE: undefined,
       SF_DOCKER_SOCKET: '/var/run/docker.sock',
       SF_SOURCE_HOST_ROOT: undefined,
@@ -224,5 +227,62 @@ describe('loadEnv', () => {
     const given = { OTHER: 'x' }
     loadEnv(given, checkout)
     assert.deepEqual(given, { OTHER: 'x' })
+  })
+})
+
+describe('hardened rules', () => {
+  test('names the variable and the rule for a relative *_HOST_DIR or SF_SOURCE_HOST_ROOT', (t) => {
+    const checkout = tempDir(t)
+    const error = configError(() =>
+      readConfig({ SF_SOURCE_HOST_ROOT: 'rel', SF_WORKSPACE_HOST_DIR: 'rel', SF_WORKSPACES_HOST_DIR: 'rel', SF_HOME_HOST_DIR: 'rel' }, { checkout, home: checkout }),
+    )
+    assert.deepEqual(error.problems, [
+      'SF_SOURCE_HOST_ROOT="rel": must be an absolute path',
+      'SF_WORKSPACE_HOST_DIR="rel": must be an absolute path',
+      'SF_WORKSPACES_HOST_DIR="rel": must be an absolute path',
+      'SF_HOME_HOST_DIR="rel": must be an absolute path',
+    ])
+  })
+
+  test('refuses an SF_HOME that is a file', (t) => {
+    const checkout = tempDir(t)
+    const file = path.join(checkout, 'not-a-folder')
+    fs.writeFileSync(file, '')
+    const error = configError(() => readConfig({ SF_HOME: file }, { checkout, home: checkout }))
+    assert.deepEqual(error.problems, [`SF_HOME=${JSON.stringify(file)}: must be a folder (or not exist yet, to be created), but it is a file: move the file away or point SF_HOME elsewhere`])
+  })
+
+  test('reads SF_ALLOWED_HOSTS as a comma-separated list of host names, and refuses anything else', (t) => {
+    const checkout = tempDir(t)
+    assert.deepEqual(readConfig({ SF_ALLOWED_HOSTS: 'sf.example.com, .tail.example' }, { checkout, home: checkout }).SF_ALLOWED_HOSTS, ['sf.example.com', '.tail.example'])
+    const error = configError(() => readConfig({ SF_ALLOWED_HOSTS: 'ok.example,bad host' }, { checkout, home: checkout }))
+    assert.deepEqual(error.problems, ['SF_ALLOWED_HOSTS="ok.example,bad host": must be host names separated by commas (sf.example.com, or .example.com for every name under it); "bad host" is not one'])
+  })
+})
+
+describe('loadEnv and envWarnings, hardened', () => {
+  test('refuses a .env that is a directory, saying so and how to fix it', (t) => {
+    const checkout = tempDir(t)
+    fs.mkdirSync(path.join(checkout, '.env'))
+    const error = configError(() => loadEnv({}, checkout))
+    assert.equal(error.message, `${path.join(checkout, '.env')} is a directory: .env must be a file of NAME=value lines; move the directory away`)
+  })
+
+  test('takes only SF_* variables from the .env file, so nothing else reaches the web host', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'NODE_OPTIONS=--bogus-flag\nSF_WEB_PORT=5000\n')
+    const env = loadEnv({ PATH: '/usr/bin' }, checkout)
+    assert.deepEqual(env, { SF_WEB_PORT: '5000', PATH: '/usr/bin' })
+  })
+
+  test('warns about other names in .env and about SF_* names it does not know, naming the closest one', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'NODE_OPTIONS=--bogus-flag\nSF_WEB_PRT=5000\n')
+    assert.deepEqual(envWarnings({ SF_ADMN_TOKEN: 'x', SF_VERBOSE: '1', SF_QQQQQQQQQQQQQQQQQ: '1', PATH: '/usr/bin' }, checkout), [
+      `${path.join(checkout, '.env')}: NODE_OPTIONS is ignored: .env holds SF_* variables only; set it in the environment if the server needs it`,
+      'SF_WEB_PRT (from .env) is not a variable SF reads: did you mean SF_WEB_PORT?',
+      'SF_ADMN_TOKEN is not a variable SF reads: did you mean SF_ADMIN_TOKEN?',
+      'SF_QQQQQQQQQQQQQQQQQ is not a variable SF reads: see the configuration table in README.md',
+    ])
   })
 })

@@ -8,6 +8,13 @@ export function ProjectsView({ listing }: { listing: ProjectListing }) {
         Workspace <code data-testid="workspace">{listing.workspace.path}</code>, repos under{' '}
         <code>{listing.workspacesDir}</code>
       </p>
+      {listing.problems.length > 0 && (
+        <ul className="problems" data-testid="problems" role="alert">
+          {listing.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
       <table>
         <thead>
           <tr>

@@ -4,6 +4,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import fs from 'node:fs'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { processDrain } from '../../lib/server/drain.ts'
 import { markStarted, registerReadinessHook } from '../../lib/server/readiness.ts'
 import { serverContext } from './context.ts'
@@ -12,6 +13,7 @@ import { log } from './log.ts'
 export function startLifecycle(): void {
   const context = serverContext()
   const drain = processDrain()
+  trackConnections()
   trackHttpRequests()
   registerReadinessHook('workspace', () => fs.accessSync(context.config.SF_WEB_PROJECT_CWD, fs.constants.R_OK))
 
@@ -43,6 +45,7 @@ export function startLifecycle(): void {
   )
   const t = context.adminToken
   log(t.token === null ? `admin endpoints disabled: ${t.reason}` : `admin token from ${t.source === 'file' ? t.file : t.source}`)
+  if (t.token !== null && t.warning) log(`warning: ${t.warning}`)
   markStarted()
 }
 
@@ -74,7 +77,12 @@ async function stopListening(): Promise<void> {
   if (!httpServer) return
   const closed = new Promise<void>((resolve) => httpServer!.close(() => resolve()))
   httpServer.closeIdleConnections()
+  // closeIdleConnections leaves a connection that sent part of a request, or nothing yet: close()
+  // would wait for it as long as the client likes. Such a connection is no work, so once it has had
+  // a moment to complete its request it is closed; connections with a request in flight are left.
+  const sweep = setInterval(closeConnectionsWithoutRequests, partialRequestGraceMs)
   await closed
+  clearInterval(sweep)
   // Requests that came in on connections accepted just before the close are counted too.
   await processDrain().whenIdle()
 }
@@ -82,14 +90,39 @@ async function stopListening(): Promise<void> {
 /** Next's HTTP server, known from the first request it serves. */
 let httpServer: Server | undefined
 
+/** How long a connection may take to complete a request once the drain stops listening. */
+const partialRequestGraceMs = 1000
+
+/** Every connection accepted and not yet closed, with the number of its requests in flight. */
+const connections = new Map<Socket, number>()
+
+function trackConnections(): void {
+  diagnostics.subscribe('net.server.socket', (message) => {
+    const { socket } = message as { socket: Socket }
+    connections.set(socket, 0)
+    socket.once('close', () => connections.delete(socket))
+  })
+}
+
+function closeConnectionsWithoutRequests(): void {
+  for (const [socket, inFlight] of connections) {
+    if (inFlight === 0 && (socket as Socket & { server?: unknown }).server === httpServer) socket.destroy()
+  }
+}
+
 /** Count every HTTP request from arrival until its response closes (finished or aborted). */
 function trackHttpRequests(): void {
   const drain = processDrain()
   diagnostics.subscribe('http.server.request.start', (message) => {
-    const { response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server }
+    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server }
     httpServer ??= server
     const done = drain.begin('http requests')
-    response.once('close', done)
+    const socket = request.socket as Socket
+    if (connections.has(socket)) connections.set(socket, connections.get(socket)! + 1)
+    response.once('close', () => {
+      if (connections.has(socket)) connections.set(socket, connections.get(socket)! - 1)
+      done()
+    })
     // Ask keep-alive clients to reconnect, so they move on to the next server.
     if (drain.snapshot().phase === 'draining') response.setHeader('Connection', 'close')
   })

@@ -58,6 +58,28 @@ describe('SIGTERM', () => {
     }
   })
 
+  test('a connection with no complete request (part of one, or nothing) does not hold the drain: exit 0 at once', async () => {
+    const server = await startServer({ env: { SF_RPC_SHUTDOWN_GRACE_MS: '60000' } })
+    const open = (request: string) =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => resolve(socket)).on('error', reject)
+        if (request) socket.write(request)
+      })
+    const sockets = [await open('GET /api/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'), await open('')]
+    try {
+      for (const s of sockets) s.on('error', () => {}) // the server may reset them; that is the point
+      const started = Date.now()
+      server.child.kill('SIGTERM')
+      const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))])
+      assert.equal(code, 0, server.output())
+      assert.ok(Date.now() - started < 10_000)
+      assert.match(server.output(), /drained in \d+ ms; exiting 0/)
+    } finally {
+      for (const s of sockets) s.destroy()
+      server.kill()
+    }
+  })
+
   test('reaches the web host when the loader is killed: it drains and frees the port', async () => {
     const server = await startServer()
     server.child.kill('SIGKILL')

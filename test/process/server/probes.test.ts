@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fetchAnswer } from '../../../lib/probe.ts'
+import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
 import { distPaths, repoRoot } from '../../../lib/paths.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
 import { startServer, tempDir, type RunningServer } from '../../support/server.ts'
@@ -125,6 +125,42 @@ describe('a server with no admin token configured', () => {
       assert.equal(fs.existsSync(path.join(server.sfHome, 'admin-token')), false)
     } finally {
       server.kill()
+    }
+  })
+})
+
+describe('a manifest swapped between the loader check and the web host read', () => {
+  test('makes the web host refuse to start instead of reporting a build it does not serve', async () => {
+    const dir = tempDir('swap')
+    // A FIFO hands the loader the true manifest and the web host, which reads it next, another one.
+    const fifo = path.join(dir, 'sf-release-manifest.json')
+    execFileSync('mkfifo', [fifo])
+    const real = JSON.parse(fs.readFileSync(distPaths().manifest, 'utf8'))
+    const other = { ...real, webHost: { ...real.webHost, buildId: `${real.webHost.buildId}-other` } }
+    let fed = false
+    const feed = (async () => {
+      await fs.promises.writeFile(fifo, JSON.stringify(real))
+      await fs.promises.writeFile(fifo, JSON.stringify(other))
+      fed = true
+    })()
+    const server = await startServer({ env: { SF_RELEASE_MANIFEST: fifo }, waitReady: false })
+    let exitCode: number | null = null
+    void server.exited.then((c) => (exitCode = c))
+    try {
+      const outcome = await Promise.race([
+        server.exited.then((code) => ({ code })),
+        waitFor(`${server.url}/api/version`, { deadlineMs: 30_000, abortIf: () => (exitCode === null ? null : 'exited') }).then((a) => ({
+          reported: (a.json as { manifest: { webHost: { buildId: string } } }).manifest.webHost.buildId,
+        })),
+      ])
+      assert.deepEqual(outcome, { code: 1 }, server.output())
+      assert.match(server.output(), new RegExp(`describes web host build ${other.webHost.buildId}, but the build served is ${real.webHost.buildId}: refusing to start`))
+      await feed
+    } finally {
+      server.kill()
+      // Release a writer still waiting for a reader, so nothing blocks the test process.
+      if (!fed) fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK))
+      fs.rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { BuildError } from '../../../lib/errors.ts'
-import { parseManifest, readManifest, type ReleaseManifest } from '../../../lib/release/manifest.ts'
+import { manifestMismatch, parseManifest, readManifest, type ReleaseManifest } from '../../../lib/release/manifest.ts'
 
 const valid: ReleaseManifest = {
   schemaVersion: 1,
@@ -92,5 +92,35 @@ describe('readManifest', () => {
     const error = buildError(() => readManifest(file))
     assert.ok(error.message.startsWith(`${file} is not a valid release manifest:`))
     assert.match(error.message, /\n {2}node: /)
+  })
+})
+
+describe('manifestMismatch', () => {
+  test('accepts the manifest of the build served, by id and content digest', () => {
+    assert.equal(manifestMismatch(valid, { buildId: valid.webHost.buildId, digest: valid.webHost.digest }, 'm.json'), null)
+    assert.equal(manifestMismatch(valid, { buildId: valid.webHost.buildId }, 'm.json'), null)
+  })
+
+  test('names both builds when the manifest describes another one', () => {
+    assert.equal(manifestMismatch(valid, { buildId: 'other-build' }, 'm.json'), `m.json describes web host build ${valid.webHost.buildId}, but the build served is other-build`)
+  })
+
+  test('names both digests when the id matches but the content does not', () => {
+    const digest = `sha256:${'c'.repeat(64)}`
+    assert.match(manifestMismatch(valid, { buildId: valid.webHost.buildId, digest }, 'm.json') ?? '', new RegExp(`content digest ${valid.webHost.digest}, but the staged build records ${digest}`))
+  })
+})
+
+describe('readManifest, hardened', () => {
+  test('refuses a manifest path that is a directory with a BuildError saying so and the fix', (t) => {
+    const dir = path.join(tempDir(t), 'sf-release-manifest.json')
+    fs.mkdirSync(dir)
+    const error = buildError(() => readManifest(dir))
+    assert.equal(error.message, `${dir} is a directory, not a release manifest: move it away, then run npm run write-manifest`)
+  })
+
+  test('holds image.tag to the image reference rule', () => {
+    const error = buildError(() => parseManifest(JSON.stringify({ ...valid, image: { tag: 'a b;$(id)', digest: null } }), 'm.json'))
+    assert.match(error.message, /image\.tag: must be an image reference/)
   })
 })

@@ -97,3 +97,45 @@ describe('checkAdmin', () => {
     assert.deepEqual(checkAdmin('bearer  the-right-token-0123456789 ', configured), { ok: true })
   })
 })
+
+describe('resolveAdminToken, the token file held to the SF_ADMIN_TOKEN rules', () => {
+  const write = (sfHome: string, text: string, mode = 0o600) => {
+    const file = path.join(sfHome, 'admin-token')
+    fs.writeFileSync(file, text, { mode })
+    fs.chmodSync(file, mode)
+    return file
+  }
+
+  for (const [what, text] of [['one character', 'a\n'], ['a space inside', 'abcdefgh ijklmnopqrstu\n']] as const) {
+    test(`refuses a token file with ${what}, saying the rule and the fix but not the token`, (t) => {
+      const sfHome = tempDir(t)
+      const file = write(sfHome, text)
+      const resolved = resolveAdminToken({ sfHome })
+      assert.equal(resolved.token, null)
+      assert.ok('reason' in resolved)
+      assert.match(resolved.reason, new RegExp(`${file} holds a token of ${text.trim().length} characters: it must be at least 16 characters with no spaces .*write a new one .*or delete the file`))
+      assert.ok(!resolved.reason.includes(text.trim()) || text.trim().length < 2, 'the token is not shown')
+      assert.equal(checkAdmin(`Bearer ${text.trim()}`, resolved).ok, false)
+    })
+  }
+
+  test('refuses a token file that is a symbolic link, with the fix', (t) => {
+    const sfHome = tempDir(t)
+    const elsewhere = path.join(tempDir(t), 'other-file')
+    fs.writeFileSync(elsewhere, 'a-token-somewhere-else-0123\n', { mode: 0o600 })
+    fs.symlinkSync(elsewhere, path.join(sfHome, 'admin-token'))
+    const resolved = resolveAdminToken({ sfHome })
+    assert.equal(resolved.token, null)
+    assert.ok('reason' in resolved)
+    assert.match(resolved.reason, /admin-token is a symbolic link: replace it with a file of its own \(mode 0600\)/)
+  })
+
+  test('uses a token file other users can read, with a warning that gives the fix', (t) => {
+    const sfHome = tempDir(t)
+    const file = write(sfHome, 'readable-by-all-0123456789\n', 0o644)
+    const resolved = resolveAdminToken({ sfHome })
+    assert.equal(resolved.token, 'readable-by-all-0123456789')
+    assert.ok('warning' in resolved)
+    assert.equal(resolved.warning, `${file} has mode 0644: other users of this host can read or change the admin token; run chmod 600 ${file}`)
+  })
+})

@@ -137,3 +137,60 @@ describe('listProjects', () => {
     assert.equal(listing.projects.find((p) => p.name === 'ok')?.current, true)
   })
 })
+
+describe('listProjects, bounded', () => {
+  test('lists a folder whose name starts with two dots: it is inside the root', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, '..foo/.git')
+    const listing = await listProjects({ workspaceDir: root, workspacesDir: root })
+    assert.deepEqual(relativePaths(listing, root), ['..foo'])
+    assert.deepEqual(listing.skipped, [])
+  })
+
+  test('says what is missing, and does not fail, when the workspaces dir and the workspace are gone', async (t) => {
+    const gone = path.join(tempDir(t), 'moved-away')
+    const listing = await listProjects({ workspaceDir: path.join(gone, 'alpha'), workspacesDir: gone })
+    assert.deepEqual(listing.projects, [])
+    assert.deepEqual(listing.workspace, { path: path.join(gone, 'alpha'), name: 'alpha', git: false, sf: false })
+    assert.ok(listing.problems.some((p) => p.startsWith(`SF_WORKSPACES_DIR ${gone} is missing`)), listing.problems.join('\n'))
+    assert.ok(listing.problems.some((p) => p.startsWith(`the workspace ${path.join(gone, 'alpha')} is missing`)), listing.problems.join('\n'))
+  })
+
+  test('lists the rest when only the workspace is gone', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, 'beta/.git')
+    const listing = await listProjects({ workspaceDir: path.join(root, 'alpha'), workspacesDir: root })
+    assert.deepEqual(relativePaths(listing, root), ['beta'])
+    assert.equal(listing.problems.length, 1, listing.problems.join('\n'))
+    assert.match(listing.problems[0]!, /the workspace .*alpha is missing/)
+  })
+
+  test('enters each real folder once, however many links lead back to it', async (t) => {
+    const root = tempDir(t)
+    mkdirs(root, 'repo/.git', 'repo/pkg/.sf')
+    for (let i = 0; i < 40; i++) fs.symlinkSync('.', path.join(root, 'repo', `loop${i}`))
+    const started = performance.now()
+    const listing = await listProjects({ workspaceDir: path.join(root, 'repo'), workspacesDir: root })
+    const ms = performance.now() - started
+    assert.deepEqual(relativePaths(listing, root), ['repo', 'repo/pkg'])
+    // 40 links three levels deep were 40^3 folders to walk; once each, they are 42.
+    assert.ok(ms < 2000, `took ${Math.round(ms)} ms`)
+    assert.deepEqual(listing.problems, [])
+  })
+
+  test('stops at maxFolders and says so', async (t) => {
+    const root = tempDir(t)
+    for (let i = 0; i < 30; i++) mkdirs(root, `r${String(i).padStart(2, '0')}/.git`)
+    const listing = await listProjects({ workspaceDir: root, workspacesDir: root, maxFolders: 10 })
+    assert.equal(listing.projects.length, 10)
+    assert.deepEqual(listing.problems, ['listing cut short: stopped after looking at 10 folders (the limit); what lies beyond is not listed'])
+  })
+
+  test('stops at the time limit and says so', async (t) => {
+    const root = tempDir(t)
+    for (let i = 0; i < 5; i++) mkdirs(root, `r${i}/.git`)
+    const listing = await listProjects({ workspaceDir: root, workspacesDir: root, timeLimitMs: 0 })
+    assert.equal(listing.projects.length, 0)
+    assert.match(listing.problems.join('\n'), /listing cut short: stopped after \d+ ms \(the limit is 0 ms\)/)
+  })
+})

@@ -44,6 +44,14 @@ describe('the vega container', () => {
     assert.deepEqual(fromCompose(service), vegaContainer(inputs))
   })
 
+  test('passes the host names the server must answer, in docker run and in the compose file alike', () => {
+    const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as ComposeFile
+    const named = { ...inputs, allowedHosts: ['vega.tailnet.ts.net', '.example.com'] }
+    const spec = vegaContainer(named)
+    assert.equal(spec.env.SF_ALLOWED_HOSTS, 'vega.tailnet.ts.net,.example.com')
+    assert.deepEqual(fromCompose(interpolate(file.services['sf-server-vega'], composeEnv(named)) as ComposeService), spec)
+  })
+
   test('the front is what the sf-front service of the compose file says, network and user included', () => {
     const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as ComposeFile
     const front: FrontInputs = { name: inputs.name, image: 'sf-haproxy:2.6.12-local', bind: inputs.bind, port: inputs.port, sfHome: inputs.sfHome }
@@ -88,7 +96,8 @@ function fromCompose(s: ComposeService, networks: ComposeFile['networks'] = {}):
     name: s.container_name,
     image: s.image,
     command: s.command,
-    env: s.environment ?? {},
+    // An empty variable is an unset one to readConfig, and vegaContainer leaves unset ones out.
+    env: Object.fromEntries(Object.entries(s.environment ?? {}).filter(([, value]) => value !== '')),
     mounts: s.volumes.map((v) => {
       const [source, target] = v.split(':')
       return { source: source!, target: target! }

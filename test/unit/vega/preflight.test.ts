@@ -50,6 +50,14 @@ describe('vegaRules', () => {
     assert.deepEqual(Object.keys(problems(configFor(t, { SF_VEGA_BIND: '0.0.0.0', SF_VEGA_ALLOW_PUBLIC: '0' }))), ['publicBindNeedsConsent'])
   })
 
+  test('behind the front, refuse a port whose next two ports do not exist (the slots probe on them)', (t) => {
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65534' })), {
+      frontNeedsTwoProbePorts: 'SF_VEGA_PORT=65534: behind the front the servers publish the next two ports for their own probes; use 65533 or lower, or SF_VEGA_FRONT=none',
+    })
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65533' })), {})
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65534', SF_VEGA_FRONT: 'none' })), {})
+  })
+
   test('refuse a stop time not over the drain grace, naming the minimum', (t) => {
     for (const stop of ['600', '30']) {
       const found = problems(configFor(t, { SF_VEGA_DRAIN_STOP_TIME: stop }))

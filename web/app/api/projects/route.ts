@@ -1,11 +1,9 @@
-import { listProjects } from '../../../../lib/server/projects.ts'
-import { serverContext } from '../../../server/context.ts'
+import { projectListing } from '../../../server/projects.ts'
 import { json } from '../../../server/respond.ts'
 
 export const dynamic = 'force-dynamic'
 
-/** The workspace and the repos under the workspaces dir. */
+/** The workspace and the repos under the workspaces dir (web/proxy.ts has checked the Host). */
 export async function GET() {
-  const { config } = serverContext()
-  return json(await listProjects({ workspaceDir: config.SF_WEB_PROJECT_CWD, workspacesDir: config.SF_WORKSPACES_DIR }))
+  return json(await projectListing())
 }
