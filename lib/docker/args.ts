@@ -182,6 +182,11 @@ export function execArgs(name: string, command: readonly string[]): string[] {
   return ['exec', name, ...command]
 }
 
+/** The value of `label` on every container (any state) that carries it, one a line. */
+export function containerLabelValuesArgs(label: string): string[] {
+  return ['container', 'ls', '--all', '--filter', `label=${label}`, '--format', `{{.Label "${label}"}}`]
+}
+
 /** Containers (any state) publishing `hostPort`, as `name<TAB>ports` lines. */
 export function containersPublishingArgs(hostPort: number): string[] {
   return ['container', 'ls', '--all', '--filter', `publish=${hostPort}`, '--format', '{{.Names}}\t{{.Ports}}']

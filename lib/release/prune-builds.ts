@@ -16,7 +16,8 @@ export interface PruneFacts {
   builds: string[]
   current: string | null
   inUseByProcesses: Set<string>
-  inUseByContainers: Set<string>
+  /** Unknown when the containers could not be listed: then any build may be pinned, and every one is kept. */
+  inUseByContainers: Set<string> | { unknown: string }
   recordedReleases: Set<string>
 }
 
@@ -30,13 +31,18 @@ export function planPrune(facts: PruneFacts, keepNewest: number): PrunePlan {
       newest.has(id) && `among the newest ${keepNewest}`,
       facts.current === id && 'dist/web/standalone points at it',
       facts.inUseByProcesses.has(id) && 'a process on this host runs from it',
-      facts.inUseByContainers.has(id) && 'a container is pinned to it',
+      pinnedByContainer(facts.inUseByContainers, id),
       facts.recordedReleases.has(id) && 'a recorded release (for rollback)',
     ].filter((w): w is string => typeof w === 'string')
     if (why.length) plan.keep.push({ buildId: id, why })
     else plan.remove.push(id)
   }
   return plan
+}
+
+function pinnedByContainer(pins: PruneFacts['inUseByContainers'], id: string): string | false {
+  if (pins instanceof Set) return pins.has(id) && 'a container is pinned to it'
+  return `containers could not be listed (${pins.unknown}), so any may be pinned to it`
 }
 
 /** Builds that something outside this checkout holds on to: containers, and recorded releases. */

@@ -2,6 +2,7 @@
 // records for rollback are kept, whatever lib/release/prune-builds.ts's other rules say.
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { containerLabelValuesArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { pruneStagedBuilds, type PrunePins, type PrunePlan } from '../release/prune-builds.ts'
@@ -20,17 +21,20 @@ export async function pruneBuilds(o: { root: string; env: Env; sfHome: string; k
 export async function pruneAfterDeploy(ctx: VegaContext): Promise<void> {
   const done = ctx.progress.phase('prune old builds')
   const plan = await pruneBuilds({ root: ctx.root, env: ctx.env, sfHome: ctx.config.SF_HOME, keep: keepAfterDeploy })
-  done(`removed ${plan.remove.length}, kept ${plan.keep.length}`)
+  const unsure = plan.keep.find((k) => k.why.some((w) => w.startsWith('containers could not be listed')))
+  done(unsure ? `kept all ${plan.keep.length}: ${unsure.why.find((w) => w.startsWith('containers'))}` : `removed ${plan.remove.length}, kept ${plan.keep.length}`)
 }
 
 async function gatherPins(env: Env, sfHome: string): Promise<PrunePins> {
   return { inUseByContainers: await buildsOfContainers(env), recordedReleases: await recordedReleases(sfHome) }
 }
 
-/** Build ids named by containers' sf.build-id labels; none when no engine answers. */
-async function buildsOfContainers(env: Env): Promise<Set<string>> {
-  const listed = await docker(['container', 'ls', '--all', '--filter', 'label=sf.build-id', '--format', '{{.Label "sf.build-id"}}'], { env, allowFailure: true, timeoutMs: 10_000 }).catch(() => null)
-  return new Set(listed?.code === 0 ? listed.stdout.split('\n').filter(Boolean) : [])
+/** Build ids named by containers' sf.build-id labels; unknown (and why) when docker cannot list them. */
+async function buildsOfContainers(env: Env): Promise<PrunePins['inUseByContainers']> {
+  const listed = await docker(containerLabelValuesArgs('sf.build-id'), { env, allowFailure: true, timeoutMs: 10_000 }).catch((error: Error) => error)
+  if (listed instanceof Error) return { unknown: listed.message }
+  if (listed.code !== 0) return { unknown: listed.stderr.trim().split('\n')[0] || `docker container ls exited with ${listed.code}` }
+  return new Set(listed.stdout.split('\n').filter(Boolean))
 }
 
 /** Current and previous releases of every vega container SF_HOME knows. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs } from '../../../lib/docker/args.ts'
+import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs } from '../../../lib/docker/args.ts'
 
 describe('buildArgs', () => {
   test('names the Dockerfile and tag, then build args and labels in the order given, the context last', () => {
@@ -158,5 +158,6 @@ describe('long-running containers', () => {
 
   test('containersPublishingArgs lists containers in any state on the host port, as name and ports', () => {
     assert.deepEqual(containersPublishingArgs(4000), ['container', 'ls', '--all', '--filter', 'publish=4000', '--format', '{{.Names}}\t{{.Ports}}'])
+    assert.deepEqual(containerLabelValuesArgs('sf.build-id'), ['container', 'ls', '--all', '--filter', 'label=sf.build-id', '--format', '{{.Label "sf.build-id"}}'])
   })
 })
