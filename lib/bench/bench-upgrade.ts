@@ -129,7 +129,12 @@ async function steadyBehindFront(prod: Prod, plan: LoadPlan, o: BenchOptions) {
   return { throughFront, sameServerDirect }
 }
 
-/** upgradeVega (what npm run docker:vega:upgrade runs) under load, the slow requests sent once the candidate is proven. */
+/**
+ * upgradeVega (what npm run docker:vega:upgrade runs) under load. The slow requests go out when the
+ * candidate has started, before its probes: behind the front only the old slot takes requests then
+ * (from the end of the probes, the switch makes both slots ready for a moment, and they could land on
+ * the new one), and the probes give them time to reach the old server before the switch.
+ */
 async function upgradeRun(prod: Prod, plan: LoadPlan, o: BenchOptions, label: string, how: string): Promise<{ run: RunFigures; upgraded: Upgraded }> {
   const { sandbox } = prod
   const behindFront = sandbox.mode === 'front'
@@ -137,7 +142,7 @@ async function upgradeRun(prod: Prod, plan: LoadPlan, o: BenchOptions, label: st
   let history: HistoryEntry | null = null
   const run = await measureRun(prod.target, plan, {
     switchPhase: behindFront ? 'switch the front to slot' : `drain ${sandbox.name}`,
-    sendSlowAfterPhase: `probe ${candidateName(sandbox.name)}`,
+    sendSlowAfterPhase: `start ${candidateName(sandbox.name)}`,
     proven: {
       phase: `probe ${candidateName(sandbox.name)}`,
       newBuild: () => history?.to?.buildId ?? null,

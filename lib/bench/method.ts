@@ -31,7 +31,7 @@ export function upgradeMethod(plan: LoadPlan, o: { stopTimeSeconds: number; sett
     load: loadMethod(plan),
     slowRequests: {
       ...slowMethod(plan),
-      sentInUpgrades: 'when the phase "probe <name>-candidate" ends',
+      sentInUpgrades: 'when the phase "start <name>-candidate" ends, before its probes: only the old server takes requests then, also behind the front',
       sentInNaiveReplace: 'just before docker stop, once GET /api/drain counts them as held requests',
     },
     theSwitch: {
