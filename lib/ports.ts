@@ -23,10 +23,18 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** A free port whose next port is free too: prod and its upgrade candidate. */
-export async function freePortPair(host = '127.0.0.1'): Promise<number> {
+export function freePortPair(host = '127.0.0.1'): Promise<number> {
+  return freePorts(host, 2)
+}
+
+/** The first of `count` neighbouring free ports: behind the front, prod and one probe port per slot. */
+export async function freePorts(host: string, count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort(host)
-    if (port < 65535 && (await listenProblem(host, port + 1)) === null) return port
+    if (port + count - 1 > 65535) continue
+    let free = true
+    for (let next = port + 1; free && next < port + count; next++) free = (await listenProblem(host, next)) === null
+    if (free) return port
   }
-  throw new Error(`found no two free neighbouring ports on ${host} in 50 tries: free some ports and try again`)
+  throw new Error(`found no ${count} free neighbouring ports on ${host} in 50 tries: free some ports and try again`)
 }

@@ -101,9 +101,9 @@ export function failuresByPhase(samples: readonly Sample[], spans: readonly Span
 export interface SlowFigures {
   sent: number
   holdMs: number
-  /** How long before the drain started they were sent. */
-  sentBeforeDrainMs: number
-  inFlightAtDrainStart: number
+  /** How long before the switch started they were sent. */
+  sentBeforeSwitchMs: number
+  inFlightAtSwitchStart: number
   ok: number
   /** Not answered 200, by error code or status. */
   lost: number
@@ -112,18 +112,40 @@ export interface SlowFigures {
   durationsMs: number[]
 }
 
-export function slowFigures(samples: readonly Sample[], holdMs: number, sentAt: number, drainStart: number): SlowFigures {
+/** The held requests against the moment the switch started (the drain in direct mode, the front's switch behind it). */
+export function slowFigures(samples: readonly Sample[], holdMs: number, sentAt: number, switchStart: number): SlowFigures {
   const lost = samples.filter((s) => s.outcome !== 200)
   return {
     sent: samples.length,
     holdMs,
-    sentBeforeDrainMs: round(drainStart - sentAt),
-    inFlightAtDrainStart: samples.filter((s) => s.start <= drainStart && s.end > drainStart).length,
+    sentBeforeSwitchMs: round(switchStart - sentAt),
+    inFlightAtSwitchStart: samples.filter((s) => s.start <= switchStart && s.end > switchStart).length,
     ok: samples.length - lost.length,
     lost: lost.length,
     lostBy: countBy(lost),
     durationsMs: samples.map((s) => round(s.end - s.start)).sort((x, y) => x - y),
   }
+}
+
+/** One GET /api/version through prod's port: the build it named, or null for an error or another status. */
+export interface BuildPoll {
+  start: number
+  end: number
+  buildId: string | null
+}
+
+/**
+ * From `from` (the candidate proven) to the end of the first poll answered at or after it that names
+ * `buildId`: when prod's port serves the new build, as a client polling it sees. Null if none did.
+ */
+export function timeToBuild(polls: readonly BuildPoll[], buildId: string, from: number): number | null {
+  const ends = polls.filter((p) => p.buildId === buildId && p.end >= from).map((p) => p.end)
+  return ends.length ? round(Math.min(...ends) - from) : null
+}
+
+/** What the front's hop adds to the latency of the same requests when nothing changes: front minus direct. */
+export function hopPrice(direct: RequestFigures['latencyMs'], front: RequestFigures['latencyMs']): { p50Ms: number; p99Ms: number } {
+  return { p50Ms: round(front.p50 - direct.p50), p99Ms: round(front.p99 - direct.p99) }
 }
 
 function countBy(samples: readonly Sample[], includeOk = false): Record<string, number> {
@@ -136,9 +158,10 @@ function countBy(samples: readonly Sample[], includeOk = false): Record<string, 
   return counts
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+/** Nearest rank: the smallest value with at least a fraction `p` of all values at or below it; 0 for none. */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
 }
 
 /** Whole ms and two decimals for rates: enough for a benchmark, and readable JSON. */

@@ -4,6 +4,7 @@
 import { Client, Pool } from 'undici'
 import type { DrainSnapshot } from '../server/drain.ts'
 import { waitFor } from '../probe.ts'
+import type { BuildPoll } from './figures.ts'
 
 /** One request: times in ms on the run's clock, outcome an HTTP status or an error code. */
 export interface Sample {
@@ -27,6 +28,8 @@ export interface LoadOptions {
 }
 
 export interface Load {
+  /** Requests answered or failed so far. */
+  count(): number
   /** Stop every client after its current request; resolves with all samples, in no order. */
   stop(): Promise<Sample[]>
 }
@@ -44,6 +47,7 @@ export function startLoad(o: LoadOptions): Load {
     }
   })
   return {
+    count: () => samples.length,
     async stop() {
       stopped = true
       await Promise.all(loops)
@@ -94,6 +98,44 @@ export async function untilHeld(url: string, token: string, count: number, deadl
     minIntervalMs: 10,
     maxIntervalMs: 50,
   })
+}
+
+export interface BuildPoller {
+  /** Stop after the poll under way; resolves with every poll. */
+  stop(): Promise<BuildPoll[]>
+}
+
+/**
+ * Ask prod's port which build it serves, GET /api/version on one keep-alive connection, one request
+ * after another with `intervalMs` between them: when the new build answers, as a client sees it.
+ */
+export function pollBuild(o: { url: string; intervalMs: number; timeoutMs: number; now: Clock }): BuildPoller {
+  const polls: BuildPoll[] = []
+  let stopped = false
+  const client = new Client(o.url, { pipelining: 1, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs })
+  const loop = (async () => {
+    while (!stopped) {
+      const start = o.now()
+      let buildId: string | null = null
+      try {
+        const res = await client.request({ path: '/api/version', method: 'GET' })
+        const body = (await res.body.json().catch(() => null)) as { manifest?: { webHost?: { buildId?: string } } } | null
+        if (res.statusCode === 200) buildId = body?.manifest?.webHost?.buildId ?? null
+      } catch {
+        // Refused or cut while prod changes hands: a poll that named no build.
+      }
+      polls.push({ start, end: o.now(), buildId })
+      await sleep(o.intervalMs)
+    }
+  })()
+  return {
+    async stop() {
+      stopped = true
+      await loop
+      await client.close().catch(() => client.destroy())
+      return polls
+    },
+  }
 }
 
 async function timedGet(dispatcher: Client | Pool, path: string, headers: Record<string, string>, now: Clock): Promise<Sample> {

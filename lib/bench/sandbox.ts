@@ -1,19 +1,25 @@
-// Everything one benchmark run owns: a per-run container name, image tag, loopback ports and temp
-// folders, put into the environment the toolkit reads, and removed again afterwards.
+// Everything one benchmark run owns: a per-run container name, image tags, loopback ports and temp
+// folders, put into the environment the toolkit reads, and removed again afterwards. In front mode
+// also the front, its network and its image, built here from this host's haproxy so nothing is pulled.
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { imageExists } from '../docker/base-choice.ts'
 import { buildBaseImage, defaultBaseTag } from '../docker/base-image.ts'
-import { removeContainerArgs, removeImagesArgs } from '../docker/args.ts'
+import { networkRemoveArgs, removeContainerArgs, removeImagesArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
+import { buildFrontImage } from '../docker/front-image.ts'
 import type { Env } from '../env.ts'
 import type { Progress } from '../progress.ts'
 import { asideName, candidateName } from '../vega/container.ts'
-import { freePortPair } from '../ports.ts'
+import { frontName, networkName } from '../vega/front.ts'
+import { freePorts } from '../ports.ts'
+
+export type SandboxMode = 'front' | 'direct'
 
 export interface Sandbox {
+  mode: SandboxMode
   /** The caller's environment with the run's SF_* variables over it. */
   env: Env
   name: string
@@ -22,29 +28,33 @@ export interface Sandbox {
   /** Origin of prod on the host. */
   url: string
   sfHome: string
-  /** Remove the run's containers, image tag and folders; never throws. */
+  /** Remove the run's containers, network, image tags and folders; never throws. */
   cleanup(): Promise<void>
 }
 
-export async function createSandbox(base: Env, progress: Progress): Promise<Sandbox> {
+export async function createSandbox(base: Env, progress: Progress, mode: SandboxMode = 'direct'): Promise<Sandbox> {
   const id = randomBytes(4).toString('hex')
   const name = `sf-bench-${id}`
   const image = `sf-bench-server:${id}`
+  const frontImage = mode === 'front' ? `sf-bench-haproxy:${id}` : null
   const root = await fs.mkdtemp(path.join(os.tmpdir(), `sf-bench-${id}-`))
   const sfHome = path.join(root, 'sf-home')
   const workspaces = path.join(root, 'workspaces')
   const workspace = path.join(workspaces, 'bench-repo')
   const cleanup = async () => {
-    for (const container of [name, candidateName(name), asideName(name)]) {
+    for (const container of [frontName(name), name, candidateName(name), asideName(name)]) {
       await docker(removeContainerArgs(container, { force: true }), { env: base, allowFailure: true }).catch(() => undefined)
     }
-    await docker(removeImagesArgs([image]), { env: base, allowFailure: true }).catch(() => undefined)
+    await docker(networkRemoveArgs(networkName(name)), { env: base, allowFailure: true }).catch(() => undefined)
+    await docker(removeImagesArgs(frontImage ? [image, frontImage] : [image]), { env: base, allowFailure: true }).catch(() => undefined)
     await fs.rm(root, { recursive: true, force: true }).catch(() => undefined)
   }
   try {
     await fs.mkdir(path.join(workspace, '.git'), { recursive: true })
     await fs.mkdir(sfHome, { mode: 0o700 })
-    const port = await freePortPair('127.0.0.1')
+    // Prod, then the candidate's port in direct mode, or one probe port per slot behind the front.
+    const port = await freePorts('127.0.0.1', mode === 'front' ? 3 : 2)
+    if (frontImage) await buildFrontImage({ tag: frontImage, env: base, progress, labels: { 'sf.bench': id } })
     const env: Env = {
       ...base,
       SF_VEGA_NAME: name,
@@ -52,12 +62,14 @@ export async function createSandbox(base: Env, progress: Progress): Promise<Sand
       SF_VEGA_BIND: '127.0.0.1',
       SF_VEGA_PORT: String(port),
       SF_VEGA_PROBE_HOST: '',
+      SF_VEGA_FRONT: mode === 'front' ? 'haproxy' : 'none',
+      SF_VEGA_FRONT_IMAGE: frontImage ?? '',
       SF_HOME: sfHome,
       SF_WORKSPACE_DIR: workspace,
       SF_WORKSPACES_DIR: workspaces,
       SF_BASE_IMAGE: await localBase(base, progress),
     }
-    return { env, name, image, port, url: `http://127.0.0.1:${port}`, sfHome, cleanup }
+    return { mode, env, name, image, port, url: `http://127.0.0.1:${port}`, sfHome, cleanup }
   } catch (error) {
     await cleanup()
     throw error

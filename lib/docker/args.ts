@@ -170,6 +170,11 @@ export function logsArgs(name: string, tail: number): string[] {
   return ['logs', '--tail', String(tail), name]
 }
 
+/** Send a signal to a container's main process (haproxy reloads on SIGUSR2). */
+export function killArgs(name: string, signal: string): string[] {
+  return ['kill', '--signal', signal, name]
+}
+
 export function renameArgs(from: string, to: string): string[] {
   return ['rename', from, to]
 }

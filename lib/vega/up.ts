@@ -13,7 +13,7 @@ import type { ReleaseManifest } from '../release/manifest.ts'
 import { proveCandidate } from './candidate.ts'
 import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type VegaContext } from './context.ts'
-import { frontName } from './front.ts'
+import { frontName, type Slot } from './front.ts'
 import { ensureFront, ensureNetwork, findFront } from './front-setup.ts'
 import { convergeFront } from './front-converge.ts'
 import { frontSwap, slotPort, slotServerSpec } from './front-swap.ts'
@@ -70,7 +70,9 @@ async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: Veg
   const expected = { commit: inputs.commit, buildId: inputs.buildId }
   const publishesPort = preflight.existing?.ports.some((p) => p.hostPort === config.SF_VEGA_PORT) ?? false
   if (publishesPort && !(await findFront(ctx))) return moveBehindFront(ctx, preflight, inputs)
-  await ensureFront(ctx, null)
+  // A front re-created beside a server that runs routes to that server's slot, not to none.
+  const runningSlot = preflight.existing?.running ? (preflight.existing.labels['sf.vega.slot'] as Slot | undefined) : undefined
+  await ensureFront(ctx, runningSlot ?? null)
   const done = progress.phase('converge')
   const notes = await convergeFront(ctx, preflight.probeHost, 90_000)
   done(notes.length ? notes.join('; ') : 'nothing left over')

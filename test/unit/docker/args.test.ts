@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs } from '../../../lib/docker/args.ts'
+import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, killArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs } from '../../../lib/docker/args.ts'
 
 describe('buildArgs', () => {
   test('names the Dockerfile and tag, then build args and labels in the order given, the context last', () => {
@@ -149,6 +149,10 @@ describe('long-running containers', () => {
 
   test('stopArgs drains for the given seconds before SIGKILL', () => {
     assert.deepEqual(stopArgs('sf-server-vega', 610), ['stop', '--time', '610', 'sf-server-vega'])
+  })
+
+  test('killArgs sends the named signal to the container', () => {
+    assert.deepEqual(killArgs('sf-server-vega-front', 'USR2'), ['kill', '--signal', 'USR2', 'sf-server-vega-front'])
   })
 
   test('renameArgs and startArgs name the container', () => {
