@@ -258,5 +258,63 @@ if (engine) {
       assert.equal(await status.exited, 0, status.stderr())
       assert.match(status.stdout() + status.stderr(), /front: running, image \S+, restarted \d+ time\(s\) after a crash/)
     })
+
+    test('a server that turns unready gets no new request through the front, without the upgrader', async () => {
+      const token = fs.readFileSync(path.join(sfHome, 'admin-token'), 'utf8').trim()
+      const slot = (await readSlots(files.socket)).find((s) => !s.maint && !s.draining)!
+      const direct = `http://127.0.0.1:${Number(new URL(url).port) + (slot.slot === 'a' ? 1 : 2)}`
+      const drained = await fetchAnswer(`${direct}/api/drain`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      assert.equal(drained.status, 202, drained.body)
+      const deadline = Date.now() + 10_000
+      while ((await readSlots(files.socket)).find((s) => s.slot === slot.slot)!.up && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      const served = (await readSlots(files.socket)).find((s) => s.slot === slot.slot)!
+      assert.equal(served.up, false, 'the front marked the unready server down')
+      for (let i = 0; i < 5; i++) await fetchAnswer(`${url}/api/healthz`).catch(() => null)
+      assert.equal((await readSlots(files.socket)).find((s) => s.slot === slot.slot)!.total, served.total, 'and sent it nothing more')
+    })
+  })
+}
+
+if (engine) {
+  describe('docker:vega:up from direct mode', { timeout: 600_000 }, () => {
+    const scratch = scratchCheckout()
+    const fixture = workspacesFixture()
+    const sfHome = path.join(tempDir('move-home'), '.sf')
+    const name = `sf-move-${runId}`
+    const image = `sf-source-server-move:${runId}`
+    const frontImage = `sf-haproxy-move:${runId}`
+    const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`]
+
+    after(async () => {
+      await removeContainers(containers)
+      await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
+      await removeImages([image, frontImage])
+      scratch.remove()
+      fixture.cleanup()
+      fs.rmSync(path.dirname(sfHome), { recursive: true, force: true })
+    })
+
+    test('moves a direct-mode server behind the front in one run, printing the gap it cost once', async () => {
+      await withLogs(containers, async () => {
+        await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
+        const port = await freePortTriple()
+        const base = await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })
+        const direct = npmRun(scratch.dir, 'docker:vega:up', [], base)
+        assert.equal(await direct.exited, 0, direct.stderr())
+        assert.deepEqual((await inspectContainer(name, process.env))?.ports.map((p) => p.hostPort), [port], 'direct mode: the server publishes the port')
+
+        const frontEnv = { ...base, SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage }
+        const moved = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)
+        assert.equal(await moved.exited, 0, moved.stderr())
+        assert.match(moved.stderr(), new RegExp(`moved ${name} behind ${name}-front: 127\\.0\\.0\\.1:${port} answered nothing for \\d+ ms, this once`))
+        const front = await inspectContainer(`${name}-front`, process.env)
+        assert.deepEqual(front?.ports.map((p) => p.hostPort), [port], 'the front owns the port now')
+        assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200)
+
+        const again = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)
+        assert.equal(await again.exited, 0, again.stderr())
+        assert.doesNotMatch(again.stderr(), /answered nothing for/, 'the gap is paid once')
+      })
+    })
   })
 }
