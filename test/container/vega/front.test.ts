@@ -71,6 +71,16 @@ async function openEvents(url: string) {
   }
 }
 
+/** Everything a front run made: the servers, the front, their network, the images and the folders. */
+async function removeFrontRun(o: { name: string; images: string[]; scratch: { remove(): void }; fixture: { cleanup(): void }; sfHome: string }) {
+  await removeContainers([o.name, `${o.name}-candidate`, `${o.name}-previous`, `${o.name}-front`])
+  await docker(['network', 'rm', `${o.name}-net`], { env: process.env, allowFailure: true })
+  await removeImages(o.images)
+  o.scratch.remove()
+  o.fixture.cleanup()
+  fs.rmSync(path.dirname(o.sfHome), { recursive: true, force: true })
+}
+
 const engine = await requireEngine('the front proxy container tests')
 if (engine) {
   describe('SF_VEGA_FRONT=haproxy', { timeout: 900_000 }, () => {
@@ -106,14 +116,7 @@ if (engine) {
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
       assert.equal(await up.exited, 0, up.stderr())
     })
-    after(async () => {
-      await removeContainers(containers)
-      await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
-      await removeImages([image, frontImage])
-      scratch.remove()
-      fixture.cleanup()
-      fs.rmSync(path.dirname(sfHome), { recursive: true, force: true })
-    })
+    after(() => removeFrontRun({ name, images: [image, frontImage], scratch, fixture, sfHome }))
 
     test('the front owns the port; the server publishes only its loopback probe port; the admin socket is a 0600 file, never TCP', async () => {
       const front = await inspectContainer(`${name}-front`, process.env)
@@ -285,14 +288,7 @@ if (engine) {
     const frontImage = `sf-haproxy-move:${runId}`
     const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`]
 
-    after(async () => {
-      await removeContainers(containers)
-      await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
-      await removeImages([image, frontImage])
-      scratch.remove()
-      fixture.cleanup()
-      fs.rmSync(path.dirname(sfHome), { recursive: true, force: true })
-    })
+    after(() => removeFrontRun({ name, images: [image, frontImage], scratch, fixture, sfHome }))
 
     test('moves a direct-mode server behind the front in one run, printing the gap it cost once', async () => {
       await withLogs(containers, async () => {
