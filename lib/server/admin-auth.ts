@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { adminTokenRule } from '../env.ts'
+import { adminTokenRule } from '../env-variables.ts'
 import { ConfigError } from '../errors.ts'
 
 export type AdminToken =

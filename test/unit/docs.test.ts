@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { sfVariables } from '../../lib/env.ts'
+import { sfVariables } from '../../lib/env-variables.ts'
 import { repoRoot } from '../../lib/paths.ts'
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { envWarnings, isBindHost, loadEnv, readConfig } from '../../lib/env.ts'
+import { isBindHost } from '../../lib/env-variables.ts'
+import { envWarnings, loadEnv, readConfig } from '../../lib/env.ts'
 import { ConfigError } from '../../lib/errors.ts'
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
