@@ -138,12 +138,16 @@ describe('a manifest swapped between the loader check and the web host read', ()
     const real = JSON.parse(fs.readFileSync(distPaths().manifest, 'utf8'))
     const other = { ...real, webHost: { ...real.webHost, buildId: `${real.webHost.buildId}-other` } }
     let fed = false
+    let server: RunningServer | undefined
     const feed = (async () => {
       await fs.promises.writeFile(fifo, JSON.stringify(real))
+      // The loader has read the pipe to its end and closed it once it starts the web host. Writing the
+      // second manifest only then keeps the two from reaching one reader as one text.
+      while (!server?.output().includes('web host pid')) await new Promise((resolve) => setTimeout(resolve, 10))
       await fs.promises.writeFile(fifo, JSON.stringify(other))
       fed = true
     })()
-    const server = await startServer({ env: { SF_RELEASE_MANIFEST: fifo }, waitReady: false })
+    server = await startServer({ env: { SF_RELEASE_MANIFEST: fifo }, waitReady: false })
     let exitCode: number | null = null
     void server.exited.then((c) => (exitCode = c))
     try {
