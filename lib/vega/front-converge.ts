@@ -10,7 +10,7 @@ import { asideName, candidateName } from './container.ts'
 import type { VegaContext } from './context.ts'
 import type { Slot } from './front.ts'
 import { frontPaths, writeFrontConfig } from './front-setup.ts'
-import { slotPort } from './front-swap.ts'
+import { slotPort, slotProbeHost } from './front-swap.ts'
 import { activeSlot, readSlots, setSlotState, waitForSlot } from './haproxy.ts'
 import { urlOf } from './preflight.ts'
 import { probeServer } from './probes.ts'
@@ -18,7 +18,7 @@ import { drainContainer } from './swap.ts'
 
 const slotOf = (c: ContainerState) => c.labels['sf.vega.slot'] as Slot | undefined
 
-export async function convergeFront(ctx: VegaContext, probeHost: string, probeDeadlineMs: number): Promise<string[]> {
+export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): Promise<string[]> {
   const { config, env, progress } = ctx
   const name = config.SF_VEGA_NAME
   const { socket } = frontPaths(ctx)
@@ -32,7 +32,7 @@ export async function convergeFront(ctx: VegaContext, probeHost: string, probeDe
   const expected = (c: ContainerState) => ({ commit: c.labels['sf.commit'] ?? '', buildId: c.labels['sf.build-id'] ?? '' })
   const proven =
     keeper && active
-      ? await probeServer(urlOf(probeHost, slotPort(config.SF_VEGA_PORT, active)), expected(keeper), { deadlineMs: probeDeadlineMs, container: keeper.name, env }).then(
+      ? await probeServer(urlOf(slotProbeHost, slotPort(config.SF_VEGA_PORT, active)), expected(keeper), { deadlineMs: probeDeadlineMs, container: keeper.name, env }).then(
           () => true,
           () => false,
         )

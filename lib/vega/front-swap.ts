@@ -19,8 +19,11 @@ import { urlOf } from './preflight.ts'
 import { probeServer, type Expected } from './probes.ts'
 import { drainContainer, showLogs } from './swap.ts'
 
-/** The loopback port a server in `slot` publishes for its direct probes; prod keeps it after the switch. */
+/** The port a server in `slot` publishes on loopback for its direct probes; prod keeps it after the switch. */
 export const slotPort = (port: number, slot: Slot) => port + (slot === 'a' ? 1 : 2)
+
+/** Behind the front a server's own port is for the deploy scripts' probes only: loopback, whatever SF_VEGA_BIND is. */
+export const slotProbeHost = '127.0.0.1'
 
 /** How long the old server's open requests get after the settle window before its drain starts. */
 const lingerMs = 5000
@@ -31,8 +34,9 @@ const lingerMs = 5000
  */
 export function slotServerSpec(inputs: VegaInputs, slot: Slot, port: number): ContainerSpec {
   const name = inputs.name
-  const spec = vegaContainer({ ...inputs, name: candidateName(name), port, network: { name: networkName(name), aliases: [slotAlias(name, slot)] } })
-  return { ...spec, restart: 'no', labels: { ...spec.labels, 'sf.vega.slot': slot } }
+  // Named and labelled as prod inside (SF_VEGA_NAME, sf.vega.name): it becomes prod by a rename.
+  const spec = vegaContainer({ ...inputs, bind: slotProbeHost, port, network: { name: networkName(name), aliases: [slotAlias(name, slot)] } })
+  return { ...spec, name: candidateName(name), restart: 'no', labels: { ...spec.labels, 'sf.vega.slot': slot } }
 }
 
 export interface FrontSwapOptions {
@@ -55,7 +59,7 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   const slot: Slot = old ? otherSlot(old) : 'a'
   const port = slotPort(config.SF_VEGA_PORT, slot)
   const candidate = slotServerSpec(o.inputs, slot, port)
-  await proveCandidate(ctx, candidate, o.expected, urlOf(o.probeHost, port), o.probeDeadlineMs)
+  await proveCandidate(ctx, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
 
   let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)
   await setSlotState(socket, slot, 'ready')

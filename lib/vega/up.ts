@@ -16,7 +16,7 @@ import { vegaInputs, type VegaContext } from './context.ts'
 import { frontName, type Slot } from './front.ts'
 import { ensureFront, ensureNetwork, findFront } from './front-setup.ts'
 import { convergeFront } from './front-converge.ts'
-import { frontSwap, slotPort, slotServerSpec } from './front-swap.ts'
+import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
 import { probeServer } from './probes.ts'
@@ -74,7 +74,7 @@ async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: Veg
   const runningSlot = preflight.existing?.running ? (preflight.existing.labels['sf.vega.slot'] as Slot | undefined) : undefined
   await ensureFront(ctx, runningSlot ?? null)
   const done = progress.phase('converge')
-  const notes = await convergeFront(ctx, preflight.probeHost, 90_000)
+  const notes = await convergeFront(ctx, 90_000)
   done(notes.length ? notes.join('; ') : 'nothing left over')
   const swap = await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
   if (!swap.swapped) throw new ProbeError(`the new ${config.SF_VEGA_NAME} failed behind the front (${swap.error}); ${swap.rollback}`)
@@ -91,7 +91,7 @@ async function moveBehindFront(ctx: VegaContext, preflight: Preflight, inputs: V
   const name = config.SF_VEGA_NAME
   const port = slotPort(config.SF_VEGA_PORT, 'a')
   const candidate = slotServerSpec(inputs, 'a', port)
-  await proveCandidate(ctx, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(preflight.probeHost, port), 90_000)
+  await proveCandidate(ctx, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(slotProbeHost, port), 90_000)
   const gapStart = Date.now()
   await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
   await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })

@@ -73,7 +73,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
       await appendHistory(config.SF_HOME, { ...entry(ctx, 'abandoned', null, null, null, `pid ${lock.recovered.pid} died holding the lock`), at: lock.recovered.since, by: `${lock.recovered.user}@${lock.recovered.host} (pid ${lock.recovered.pid})` })
     }
     done = progress.phase('converge')
-    const notes = front ? await convergeFront(ctx, preflight.probeHost, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
+    const notes = front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     from = await servingRelease(name, env)

@@ -1,0 +1,64 @@
+// Reading HAProxy's runtime API answers. The samples in test/support/haproxy were printed by Debian's
+// haproxy 2.6 (`show stat`, and `show servers state sf` after `set server sf/a state drain`).
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { repoRoot } from '../../../lib/paths.ts'
+import { activeSlot, parseSlots } from '../../../lib/vega/haproxy.ts'
+
+const sample = (file: string) => fs.readFileSync(path.join(repoRoot, 'test', 'support', 'haproxy', file), 'utf8')
+const state = sample('show-servers-state.txt')
+const stat = sample('show-stat.csv')
+
+/** The state sample with one server's operational and admin state changed. */
+const withState = (slot: 'a' | 'b', op: number, admin: number) =>
+  state.replace(new RegExp(`^(3 sf \\d ${slot} \\S+) \\d+ \\d+ `, 'm'), `$1 ${op} ${admin} `)
+
+/** The stat sample with one server's current sessions, total, connection and response errors set. */
+function withCounters(slot: 'a' | 'b', c: { scur: number; stot: number; econ: number; eresp: number }): string {
+  const [header, ...rows] = stat.split('\n')
+  const columns = header!.replace(/^# /, '').split(',')
+  return [header, ...rows.map((row) => {
+    const f = row.split(',')
+    if (f[0] !== 'sf' || f[1] !== slot) return row
+    for (const [name, value] of Object.entries(c)) f[columns.indexOf(name)] = String(value)
+    return f.join(',')
+  })].join('\n')
+}
+
+describe('parseSlots', () => {
+  test('reads a drained slot and a slot held out by the config, neither up', () => {
+    assert.deepEqual(parseSlots(state, stat), [
+      { slot: 'a', addr: '127.0.0.1', up: false, maint: false, draining: true, sessions: 0, total: 0, errors: 0 },
+      { slot: 'b', addr: '127.0.0.1', up: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 },
+    ])
+  })
+
+  test('a slot made ready keeps only the config bit, which does not hold it out', () => {
+    const [, b] = parseSlots(withState('b', 2, 4), stat)
+    assert.deepEqual({ up: b!.up, maint: b!.maint, draining: b!.draining }, { up: true, maint: false, draining: false })
+  })
+
+  test('a name that does not resolve holds a slot out', () => {
+    assert.equal(parseSlots(withState('a', 0, 0x20), stat)[0]!.maint, true)
+  })
+
+  test('counts sessions now, all served, and connection plus response errors', () => {
+    const [a] = parseSlots(state, withCounters('a', { scur: 3, stot: 120, econ: 1, eresp: 2 }))
+    assert.deepEqual({ sessions: a!.sessions, total: a!.total, errors: a!.errors }, { sessions: 3, total: 120, errors: 3 })
+  })
+
+  test('a slot the answers do not name is held out', () => {
+    const [a] = parseSlots('', '')
+    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 })
+  })
+})
+
+describe('activeSlot', () => {
+  test('is the slot neither held out nor draining, or none', () => {
+    assert.equal(activeSlot(parseSlots(state, stat)), null)
+    assert.equal(activeSlot(parseSlots(withState('b', 2, 4), stat)), 'b')
+    assert.equal(activeSlot(parseSlots(withState('a', 2, 0), stat)), 'a')
+  })
+})
