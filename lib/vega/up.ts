@@ -47,12 +47,14 @@ export async function vegaUp(ctx: VegaContext): Promise<Serving> {
   })
 }
 
-/** scripts/run-vega-source-server.ts: build the runtime image and run the container for the staged build. */
+/** scripts/run-vega-source-server.ts: build the runtime image and run the container for the staged build (behind the front by default). */
 export async function runVegaSourceServer(ctx: VegaContext): Promise<Serving> {
   const preflight = await checked(ctx)
   return locked(ctx, 'npm run docker:vega:run', async () => {
     await buildRuntimeImage(ctx)
-    return runContainer(ctx, preflight, vegaInputs(ctx, preflight))
+    const inputs = vegaInputs(ctx, preflight)
+    if (ctx.config.SF_VEGA_FRONT === 'haproxy') return upBehindFront(ctx, preflight, inputs)
+    return runContainer(ctx, preflight, inputs)
   })
 }
 
