@@ -1,11 +1,14 @@
 // The upgrade as a list of steps with the docker commands each runs: what --dry-run prints. Pure.
-import { buildArgs, removeContainerArgs, renameArgs, runDetachedArgs, stopArgs, type ContainerSpec } from '../docker/args.ts'
+import { buildArgs, removeContainerArgs, renameArgs, runDetachedArgs, stopArgs, updateRestartArgs, type ContainerSpec } from '../docker/args.ts'
 import { asideName, candidateName } from './container.ts'
 
 export interface PlanStep {
   step: string
   what: string
+  /** docker commands, as argument arrays. */
   commands: string[][]
+  /** Commands to the front's runtime API, behind the front. */
+  api?: string[]
 }
 
 export interface PlanInputs {
@@ -46,11 +49,64 @@ export function upgradePlan(p: PlanInputs): PlanStep[] {
   ]
 }
 
+export interface FrontPlanInputs {
+  prodName: string
+  /** The new server, as it starts in the free slot. */
+  candidate: ContainerSpec
+  slot: string
+  /** The slot that serves now, or null when the front routes nowhere yet. */
+  oldSlot: string | null
+  socket: string
+  lockFile: string
+  runtimeImage: string
+  dockerfile: string
+  prodUrl: string
+  candidateUrl: string
+  stopTimeout: number
+  settleSeconds: number
+}
+
+/** The upgrade behind the front: runtime API commands where the direct mode stops and starts containers. */
+export function frontUpgradePlan(p: FrontPlanInputs): PlanStep[] {
+  const probes = `${p.candidateUrl}/api/healthz, /api/ready, /api/version (must be the new commit and build), /api/projects`
+  return [
+    { step: 'lock', what: `take ${p.lockFile}, or refuse while another upgrade holds it`, commands: [] },
+    { step: 'converge', what: `leave exactly one server behind the front, in the slot it routes to, named ${p.prodName}, and ready`, commands: [] },
+    { step: 'build', what: 'bundle dist/loader.js, next build into a new dist/web/builds/<new build>, write the manifest', commands: [] },
+    {
+      step: 'image',
+      what: `build the runtime image ${p.runtimeImage}`,
+      commands: [buildArgs({ dockerfile: p.dockerfile, context: '<empty folder>', tag: p.runtimeImage, buildArgs: { BASE_IMAGE: '<base image>' }, labels: { 'sf.role': 'runtime' } })],
+    },
+    { step: 'candidate', what: `start ${p.candidate.name} in slot ${p.slot}`, commands: [runDetachedArgs(p.candidate)] },
+    { step: 'probe candidate', what: probes, commands: [] },
+    {
+      step: 'switch',
+      what: `make slot ${p.slot} ready; once the front's check sees it up${p.oldSlot ? `, drain slot ${p.oldSlot}` : ''} (HAProxy's runtime API on ${p.socket})`,
+      commands: [],
+      api: [`set server sf/${p.slot} state ready`, ...(p.oldSlot ? [`set server sf/${p.oldSlot} state drain`] : [])],
+    },
+    { step: 'settle', what: `${p.prodUrl}: the probes, then /api/ready and the front's error count for ${p.settleSeconds}s; on failure switch back to slot ${p.oldSlot ?? '-'}`, commands: [] },
+    {
+      step: 'drain the old server',
+      what: `stop ${p.prodName}, waiting up to ${p.stopTimeout}s for its drain; the new server takes the name ${p.prodName}`,
+      commands: [stopArgs(p.prodName, p.stopTimeout), renameArgs(p.prodName, asideName(p.prodName)), renameArgs(p.candidate.name, p.prodName), updateRestartArgs(p.prodName, 'unless-stopped')],
+    },
+    {
+      step: 'clean up',
+      what: 'remove the old server, hold its slot out; remove staged builds nothing needs (keeping the newest 5)',
+      commands: [removeContainerArgs(asideName(p.prodName), { force: true })],
+      api: p.oldSlot ? [`set server sf/${p.oldSlot} state maint`] : [],
+    },
+  ]
+}
+
 export function formatPlan(steps: PlanStep[]): string {
   const lines = ['upgrade plan (dry run: nothing was changed)']
   steps.forEach((s, i) => {
     lines.push(`${String(i + 1).padStart(2)}. ${s.step}: ${s.what}`)
     for (const command of s.commands) lines.push(`      docker ${command.map(quote).join(' ')}`)
+    for (const command of s.api ?? []) lines.push(`      front> ${command}`)
   })
   return lines.join('\n')
 }

@@ -12,13 +12,14 @@ import { convergeFront } from './front-converge.ts'
 import { RollbackError, UpgradeError } from './errors.ts'
 import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
-import { formatPlan, upgradePlan } from './plan.ts'
+import { formatPlan, frontUpgradePlan, upgradePlan } from './plan.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
 import { proveCandidate } from './candidate.ts'
 import { ConfigError } from '../errors.ts'
-import { frontName } from './front.ts'
-import { findFront } from './front-setup.ts'
-import { frontSwap } from './front-swap.ts'
+import { frontName, otherSlot } from './front.ts'
+import { findFront, frontPaths } from './front-setup.ts'
+import { activeSlot, readSlots } from './haproxy.ts'
+import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
 import type { Expected } from './probes.ts'
 import { pruneAfterDeploy } from './prune.ts'
 import { buildRelease } from './release-build.ts'
@@ -53,7 +54,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const candidateUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT + 1)
 
   if (o.dryRun) {
-    printPlan(ctx, preflight, prodUrl, candidateUrl)
+    await printPlan(ctx, preflight, prodUrl, candidateUrl, o.settleMs)
     return null
   }
 
@@ -120,18 +121,36 @@ async function directSwap(ctx: UpgradeContext, inputs: VegaInputs, expected: Exp
   return swap
 }
 
-/** --dry-run: every step with the docker commands it would run. */
-function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, candidateUrl: string): void {
+/** --dry-run: every step with the docker commands (and, behind the front, the runtime API commands) it would run. */
+async function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, candidateUrl: string, settleMs: number): Promise<void> {
+  const { config } = ctx
   const inputs = { ...vegaInputs(ctx, preflight), buildId: '<new build>', commit: '<new commit>', image: '<new runtime image id>', loader: 'loader-<new hash>.js' }
-  const steps = upgradePlan({
-    prod: vegaContainer(inputs),
-    candidate: candidateSpec(inputs),
-    lockFile: lockFile(ctx.config.SF_HOME, ctx.config.SF_VEGA_NAME),
-    runtimeImage: ctx.config.SF_VEGA_IMAGE,
+  const common = {
+    lockFile: lockFile(config.SF_HOME, config.SF_VEGA_NAME),
+    runtimeImage: config.SF_VEGA_IMAGE,
     dockerfile: path.join(ctx.root, 'docker', 'Dockerfile.source-server'),
     prodUrl,
-    candidateUrl,
-  })
+  }
+  let steps
+  if (config.SF_VEGA_FRONT === 'haproxy') {
+    const { socket } = frontPaths(ctx)
+    const oldSlot = activeSlot(await readSlots(socket))
+    const slot = oldSlot ? otherSlot(oldSlot) : 'a'
+    const port = slotPort(config.SF_VEGA_PORT, slot)
+    steps = frontUpgradePlan({
+      ...common,
+      prodName: config.SF_VEGA_NAME,
+      candidate: slotServerSpec(inputs, slot, port),
+      slot,
+      oldSlot,
+      socket,
+      candidateUrl: urlOf(slotProbeHost, port),
+      stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME,
+      settleSeconds: settleMs / 1000,
+    })
+  } else {
+    steps = upgradePlan({ ...common, prod: vegaContainer(inputs), candidate: candidateSpec(inputs), candidateUrl })
+  }
   ctx.progress.event('plan', { steps })
   process.stderr.write(formatPlan(steps) + '\n')
 }

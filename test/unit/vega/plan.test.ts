@@ -2,7 +2,9 @@
 // candidate those commands start.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { formatPlan, upgradePlan, type PlanInputs } from '../../../lib/vega/plan.ts'
+import { formatPlan, frontUpgradePlan, upgradePlan, type PlanInputs } from '../../../lib/vega/plan.ts'
+import { slotServerSpec } from '../../../lib/vega/front-swap.ts'
+import { runDetachedArgs } from '../../../lib/docker/args.ts'
 import { candidateSpec, vegaContainer, type VegaInputs } from '../../../lib/vega/container.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
@@ -142,5 +144,40 @@ describe('candidateSpec', () => {
       env: { ...prod.env, SF_VEGA_NAME: 'sf-server-vega-candidate' },
       labels: { ...prod.labels, 'sf.vega.name': 'sf-server-vega-candidate' },
     })
+  })
+})
+
+describe('frontUpgradePlan', () => {
+  const candidate = slotServerSpec(inputs, 'b', 4002)
+  const steps = frontUpgradePlan({
+    prodName: 'sf-server-vega',
+    candidate,
+    slot: 'b',
+    oldSlot: 'a',
+    socket: '/home/mhugo/.sf/vega/sf-server-vega/front/admin.sock',
+    lockFile: '/home/mhugo/.sf/vega/sf-server-vega/lock.json',
+    runtimeImage: 'sf-source-server:local',
+    dockerfile: '/home/mhugo/code/sf/docker/Dockerfile.source-server',
+    prodUrl: 'http://100.64.0.7:4000',
+    candidateUrl: 'http://127.0.0.1:4002',
+    stopTimeout: 610,
+    settleSeconds: 5,
+  })
+
+  test('switches with runtime API commands, not by stopping and starting prod on the port', () => {
+    assert.deepEqual(steps.map((s) => s.step), ['lock', 'converge', 'build', 'image', 'candidate', 'probe candidate', 'switch', 'settle', 'drain the old server', 'clean up'])
+    assert.deepEqual(steps.find((s) => s.step === 'candidate')?.commands, [runDetachedArgs(candidate)])
+    assert.deepEqual(steps.find((s) => s.step === 'switch')?.api, ['set server sf/b state ready', 'set server sf/a state drain'])
+    assert.deepEqual(steps.find((s) => s.step === 'drain the old server')?.commands, [
+      ['stop', '--time', '610', 'sf-server-vega'],
+      ['rename', 'sf-server-vega', 'sf-server-vega-previous'],
+      ['rename', 'sf-server-vega-candidate', 'sf-server-vega'],
+      ['update', '--restart', 'unless-stopped', 'sf-server-vega'],
+    ])
+  })
+
+  test('prints the runtime API commands as the front would take them', () => {
+    const text = formatPlan(steps)
+    assert.match(text, /^ 7\. switch: make slot b ready; once the front's check sees it up, drain slot a \(HAProxy's runtime API on \S+admin\.sock\)\n {6}front> set server sf\/b state ready\n {6}front> set server sf\/a state drain$/m)
   })
 })
