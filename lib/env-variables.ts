@@ -89,7 +89,7 @@ export interface Variable {
 export const sfVariables = {
   SF_HOME: {
     schema: folderOrAbsent,
-    description: 'Persistent state of the server (admin token, history).',
+    description: 'Persistent state of the server (admin token, history); for deploy-test and promote, the docker targets\' fronts and locks (targets/<name>).',
     defaultText: '~/.sf',
     default: (ctx) => path.join(ctx.home, '.sf'),
   },

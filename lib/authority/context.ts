@@ -1,5 +1,5 @@
 // What deploy-test and promote check before they change anything: the configuration, the targets
-// file, the digest and that the target's kind can be rolled. All of it refuses with exit 2.
+// file, the digest and that the target can be rolled from here. All of it refuses with exit 2.
 import path from 'node:path'
 import { imageInspectArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
@@ -11,14 +11,14 @@ import { readManifest } from '../release/manifest.ts'
 import { credentialsProblem, withRegistryAccess, type RegistryAccess } from './credentials.ts'
 import { digestRef, imageRepository, isDigest } from './image-ref.ts'
 import type { ExpectedRelease } from './probes.ts'
-import { readTargets, type KubernetesTarget, type TargetName } from './targets.ts'
-
-export type AuthorityConfig = Pick<SfConfig, 'SF_REGISTRY' | 'SF_REGISTRY_USER' | 'SF_REGISTRY_PASSWORD' | 'SF_TARGETS'>
+import { dockerTargetProblems, targetEnv } from './docker-target.ts'
+import { readTargets, type Target, type TargetName } from './targets.ts'
 
 export interface DeployOptions {
   root: string
   env: Env
-  config: AuthorityConfig
+  /** All of it: a docker target runs vega's front with the drain and front-image settings. */
+  config: SfConfig
   progress: Progress
   /** Default: the digest in dist/sf-release-manifest.json. */
   digest?: string
@@ -40,10 +40,11 @@ export interface AuthorityContext {
   digest: string
   /** `repository@digest`. */
   ref: string
-  target: KubernetesTarget
+  target: Target
+  targetName: TargetName
 }
 
-export function authorityContext(o: { root: string; config: AuthorityConfig; digest?: string; targetName: TargetName }): AuthorityContext {
+export function authorityContext(o: { root: string; config: SfConfig; digest?: string; targetName: TargetName }): AuthorityContext {
   const { config } = o
   if (!config.SF_REGISTRY) throw new ConfigError('SF_REGISTRY is not set: set it to the registry npm run publish-image pushed to')
   const access = { registry: config.SF_REGISTRY, user: config.SF_REGISTRY_USER, password: config.SF_REGISTRY_PASSWORD }
@@ -52,13 +53,10 @@ export function authorityContext(o: { root: string; config: AuthorityConfig; dig
   const digest = o.digest ?? manifestDigest(o.root)
   if (!isDigest(digest)) throw new ConfigError(`--digest ${JSON.stringify(digest)}: must be sha256: followed by 64 hex digits, as npm run publish-image prints`)
   const target = readTargets(config.SF_TARGETS)[o.targetName]
-  if (target.kind !== 'kubernetes') {
-    throw new ConfigError(
-      `targets.${o.targetName} in ${config.SF_TARGETS} is kind docker, which deploy-test and promote cannot roll yet: use a kind kubernetes target`,
-    )
-  }
+  const problems = target.kind === 'docker' ? dockerTargetProblems(target, o.targetName, config) : []
+  if (problems.length) throw new ConfigError(`cannot roll targets.${o.targetName} of ${config.SF_TARGETS}:\n  ${problems.join('\n  ')}`, problems)
   const repository = imageRepository(config.SF_REGISTRY)
-  return { access, repository, digest, ref: digestRef(repository, digest), target }
+  return { access, repository, digest, ref: digestRef(repository, digest), target, targetName: o.targetName }
 }
 
 /** The digest publish-image wrote into dist/sf-release-manifest.json, when no --digest was given. */
@@ -69,8 +67,12 @@ function manifestDigest(root: string): string {
   return digest
 }
 
-/** Pull `ref` and read what it says it is: the commit and build its labels name, and its digest. */
-export async function expectedRelease(context: AuthorityContext, env: Env): Promise<ExpectedRelease> {
+/**
+ * Pull `ref` and read what it says it is: the commit and build its labels name, and its digest. On a
+ * docker target's engine, which then has the image its server starts from.
+ */
+export async function expectedRelease(context: AuthorityContext, deployerEnv: Env): Promise<ExpectedRelease> {
+  const env = context.target.kind === 'docker' ? targetEnv(context.target, deployerEnv) : deployerEnv
   await withRegistryAccess(context.access, env, (authed) => docker(['pull', '--quiet', context.ref], { env: authed }))
   const format = '{{index .Config.Labels "org.opencontainers.image.revision"}} {{index .Config.Labels "sf.build-id"}}'
   const [commit = '', buildId = ''] = (await docker(imageInspectArgs(context.ref, format), { env })).stdout.trim().split(' ')

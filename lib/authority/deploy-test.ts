@@ -2,7 +2,7 @@
 // digest passed (the tested-<hex> tag) so promote will take it.
 import { authorityContext, expectedRelease, type Deployed, type DeployOptions } from './context.ts'
 import { recordTested } from './evidence.ts'
-import { rollKubernetes } from './kubernetes.ts'
+import { rollTarget } from './roll.ts'
 
 export async function deployTest(options: DeployOptions): Promise<Deployed> {
   const { env, progress } = options
@@ -12,7 +12,7 @@ export async function deployTest(options: DeployOptions): Promise<Deployed> {
   const expected = await expectedRelease(context, env)
   done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
 
-  await rollKubernetes(context.target, { ref: context.ref, expected }, { env, progress, probeTimeoutMs: options.probeTimeoutMs })
+  await rollTarget(context, expected, options, 'npm run deploy-test')
 
   done = progress.phase('record the evidence')
   const evidence = await recordTested(context.repository, context.digest, context.access, env)

@@ -2,7 +2,7 @@
 import { authorityContext, expectedRelease, type Deployed, type DeployOptions } from './context.ts'
 import { PromotionRefusedError } from './errors.ts'
 import { testedEvidence } from './evidence.ts'
-import { rollKubernetes } from './kubernetes.ts'
+import { rollTarget } from './roll.ts'
 
 export async function promote(options: DeployOptions): Promise<Deployed> {
   const { env, progress } = options
@@ -20,6 +20,6 @@ export async function promote(options: DeployOptions): Promise<Deployed> {
   const expected = await expectedRelease(context, env)
   done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
 
-  await rollKubernetes(context.target, { ref: context.ref, expected }, { env, progress, probeTimeoutMs: options.probeTimeoutMs })
+  await rollTarget(context, expected, options, 'npm run promote')
   return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId }
 }

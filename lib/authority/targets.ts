@@ -40,17 +40,22 @@ const dockerTarget = z
       .string()
       .regex(/^(unix|tcp|ssh):\/\/\S+$/, 'must be a DOCKER_HOST such as unix:///var/run/docker.sock or ssh://deploy@host')
       .optional()
-      .describe("The engine's DOCKER_HOST; unset: the local socket."),
+      .describe("The engine's DOCKER_HOST; unset: the local socket. Only a unix:// socket on the deployer's machine can be rolled."),
     name: z
       .string()
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be a container name: letters, digits, _ . - (up to 63)')
-      .describe('The container name of the server on that host.'),
-    port: z.number({ error: 'must be a whole number, written without quotes' }).int().min(1).max(65534).describe('The host port it publishes (the candidate takes the next one).'),
+      .describe('The container name of the server on that host (its front is <name>-front, its network <name>-net).'),
+    port: z
+      .number({ error: 'must be a whole number, written without quotes' })
+      .int()
+      .min(1)
+      .max(65533, 'must be 65533 or lower: the servers behind the front publish the next two ports for their own probes')
+      .describe("The host port the target's front publishes; its servers' probe ports are the next two (slot a, slot b)."),
     bind: z
       .string()
       .refine((v) => net.isIP(v) !== 0, { error: 'must be an IP address such as 127.0.0.1; docker publishes ports on addresses' })
       .default('127.0.0.1')
-      .describe('The host address the port is published on.'),
+      .describe('The host address the front publishes the port on, and the servers their probe ports.'),
   })
   .strict()
 
@@ -84,10 +89,25 @@ export function parseTargets(text: string, source: string): Targets {
     throw new ConfigError(`${source} is not YAML (${(error as Error).message.split('\n')[0]}): fix the syntax`)
   }
   const result = targetsFileSchema.safeParse(document, { reportInput: true })
-  if (result.success) return result.data.targets
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issueMessage(issue)}`)
+  const problems = result.success
+    ? targetRules.map((rule) => rule(result.data.targets)).filter((p): p is string => p !== null)
+    : result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issueMessage(issue)}`)
+  if (result.success && problems.length === 0) return result.data.targets
   throw new ConfigError(`${source} is not a valid targets file:\n  ${problems.join('\n  ')}`, problems)
 }
+
+/** The checks across test and prod, each a named rule: a problem with its path, or null. */
+export const targetRules: ((t: Targets) => string | null)[] = [
+  function dockerTargetsApartOnOneHost({ test, prod }) {
+    if (test.kind !== 'docker' || prod.kind !== 'docker' || test.host !== prod.host) return null
+    if (test.name === prod.name) return `targets.prod.name: ${prod.name} is test's name too, on the same engine: give each target its own container name`
+    // Each target holds its port and the next two (the probe ports of slots a and b).
+    if (Math.abs(test.port - prod.port) <= 2 && (test.bind === prod.bind || [test.bind, prod.bind].some((b) => b === '0.0.0.0' || b === '::'))) {
+      return `targets.prod.port: ${prod.port} is within 2 of test's ${test.port} on the same engine: each target holds its port and the next two; move one at least 3 away`
+    }
+    return null
+  },
+]
 
 export function readTargets(file: string): Targets {
   let text: string

@@ -42,9 +42,12 @@ export function removeImagesArgs(images: readonly string[]): string[] {
 }
 
 export interface Mount {
+  /** A host path, or the name of a volume when `volume` is set. */
   source: string
   target: string
   readOnly?: boolean
+  /** A named volume the engine keeps (created on first use), not a host folder. */
+  volume?: boolean
 }
 
 export interface RunSpec {
@@ -112,7 +115,7 @@ export interface ContainerSpec {
   image: string
   command: readonly string[]
   env: Record<string, string>
-  /** Bind mounts; `--mount` refuses a missing source instead of creating it as root. */
+  /** Bind mounts (`--mount` refuses a missing source instead of creating it as root), or named volumes. */
   mounts: readonly Mount[]
   ports: readonly PortBinding[]
   groupAdd: readonly string[]
@@ -145,7 +148,7 @@ export function runDetachedArgs(spec: ContainerSpec): string[] {
     ...spec.groupAdd.flatMap((g) => ['--group-add', g]),
     ...spec.ports.flatMap((p) => ['--publish', `${p.bind}:${p.hostPort}:${p.containerPort}`]),
     ...pairs('--env', spec.env),
-    ...spec.mounts.flatMap((m) => ['--mount', `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`]),
+    ...spec.mounts.flatMap((m) => ['--mount', `type=${m.volume ? 'volume' : 'bind'},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`]),
     ...pairs('--label', spec.labels),
     spec.image,
     ...spec.command,
@@ -209,6 +212,10 @@ export function networkInspectArgs(name: string): string[] {
 
 export function networkRemoveArgs(name: string): string[] {
   return ['network', 'rm', name]
+}
+
+export function volumeRemoveArgs(name: string): string[] {
+  return ['volume', 'rm', name]
 }
 
 /** Change a running container's restart policy (a proven candidate becomes prod without a restart). */

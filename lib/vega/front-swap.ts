@@ -39,9 +39,13 @@ export function slotServerSpec(inputs: VegaInputs, slot: Slot, port: number): Co
   return { ...spec, name: candidateName(name), restart: 'no', labels: { ...spec.labels, 'sf.vega.slot': slot } }
 }
 
-export interface FrontSwapOptions {
-  /** The new release's container inputs, as prod. */
-  inputs: VegaInputs
+/**
+ * What the new server is: vega's release inputs (its definition in container.ts), or, for another kind
+ * of server behind the same front, how to build its container for a slot and its probe port.
+ */
+export type NewServer = { inputs: VegaInputs } | { serverSpec: (slot: Slot, port: number) => ContainerSpec }
+
+export type FrontSwapOptions = NewServer & {
   expected: Expected
   probeHost: string
   probeDeadlineMs: number
@@ -58,7 +62,7 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   const old = activeSlot(await readSlots(socket))
   const slot: Slot = old ? otherSlot(old) : 'a'
   const port = slotPort(config.SF_VEGA_PORT, slot)
-  const candidate = slotServerSpec(o.inputs, slot, port)
+  const candidate = 'serverSpec' in o ? o.serverSpec(slot, port) : slotServerSpec(o.inputs, slot, port)
   await proveCandidate(ctx, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
 
   let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)

@@ -9,6 +9,8 @@ import { waitFor } from '../probe.ts'
 export interface Expected {
   commit: string
   buildId: string
+  /** The image digest the deployer rolled (SF_IMAGE_DIGEST); vega's source-server images have none. */
+  digest?: string
 }
 
 export async function probeServer(url: string, expected: Expected | null, o: { deadlineMs: number; container: string; env: Env }): Promise<void> {
@@ -23,11 +25,14 @@ export async function probeServer(url: string, expected: Expected | null, o: { d
   await waitFor(`${url}/api/healthz`, { deadlineMs: left(), abortIf })
   await waitFor(`${url}/api/ready`, { deadlineMs: left(), abortIf })
   const version = await waitFor(`${url}/api/version`, { deadlineMs: left(), abortIf })
-  const manifest = (version.json as { manifest?: ReleaseManifest }).manifest
+  const { manifest, runningImage } = version.json as { manifest?: ReleaseManifest; runningImage?: { digest?: string | null } }
   if (expected && (manifest?.git.commit !== expected.commit || manifest.webHost.buildId !== expected.buildId)) {
     throw new ProbeError(
       `${url}/api/version reports commit ${manifest?.git.commit ?? '?'} build ${manifest?.webHost.buildId ?? '?'}, expected commit ${expected.commit} build ${expected.buildId}`,
     )
+  }
+  if (expected?.digest && runningImage?.digest !== expected.digest) {
+    throw new ProbeError(`${url}/api/version reports image digest ${runningImage?.digest ?? '(none)'}, expected ${expected.digest}`)
   }
   await waitFor(`${url}/api/projects`, { deadlineMs: left(), abortIf })
 }
