@@ -8,6 +8,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { chromium, type Browser } from 'playwright-core'
 import { docker } from '../../../lib/docker/engine.ts'
+import { buildBaseImage } from '../../../lib/docker/base-image.ts'
 import { buildFrontImage } from '../../../lib/docker/front-image.ts'
 import { freePortPair, listenProblem } from '../../../lib/ports.ts'
 import { fetchAnswer } from '../../../lib/probe.ts'
@@ -15,7 +16,7 @@ import { createProgress } from '../../../lib/progress.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 import { readEvents } from '../../../lib/vega/upgrade-events.ts'
 import { eventsFile, upgraderName } from '../../../lib/vega/upgrader.ts'
-import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
+import { containerNames, removeContainers, removeImages, requireEngine, runId, runLabels, vegaEnv, withLogs } from '../../support/docker.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
 import { npmRun } from '../../support/npm.ts'
 import { scratchCheckout } from '../../support/scratch.ts'
@@ -85,6 +86,9 @@ if (engine) {
     const name = `sf-self-${runId}`
     const image = `sf-source-server-self:${runId}`
     const frontImage = `sf-haproxy-self:${runId}`
+    // A base of this run's own: the upgrader runs in the runtime image, and a local base built before
+    // it carried coreutils' timeout (which the docker seam needs) would fail there.
+    const baseImage = `sf-node-base-self:${runId}`
     const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`, upgraderName(name)]
     let env: Record<string, string>
     let url: string
@@ -106,9 +110,10 @@ if (engine) {
 
     before(async () => {
       await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
+      await buildBaseImage({ tag: baseImage, env: process.env, progress: createProgress(() => {}), labels: runLabels })
       const port = await freePortTriple()
       url = `http://127.0.0.1:${port}`
-      env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage }
+      env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage, SF_BASE_IMAGE: baseImage }
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
       assert.equal(await up.exited, 0, up.stderr())
       token = fs.readFileSync(path.join(sfHome, 'admin-token'), 'utf8').trim()
@@ -117,7 +122,7 @@ if (engine) {
       await browser?.close()
       await removeContainers(containers)
       await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
-      await removeImages([image, frontImage])
+      await removeImages([image, frontImage, baseImage])
       scratch.remove()
       fixture.cleanup()
       fs.rmSync(path.dirname(sfHome), { recursive: true, force: true })
