@@ -9,9 +9,9 @@ import { vegaContext } from '../lib/vega/context.ts'
 
 await runEntry(async () => {
   const args = parseUpgradeArgs(process.argv.slice(2), { dryRun: false })
-  const report = createReport({ json: args.json })
+  const report = createReport({ json: args.json, eventsFile: args.eventsFile })
   const ctx = { ...vegaContext(repoRoot, process.env, report), progress: report }
-  const result = await rollbackVega(ctx, { ...args, command: 'npm run docker:vega:rollback' }).catch((error: Error) => {
+  const result = await rollbackVega(ctx, { ...args, command: args.container ? `upgrader container ${args.container}` : 'npm run docker:vega:rollback' }).catch((error: Error) => {
     report.event('outcome', { outcome: 'rollback-failed', error: error.message })
     throw error
   })

@@ -10,10 +10,10 @@ import { upgradeVega } from '../lib/vega/upgrade.ts'
 
 await runEntry(async () => {
   const args = parseUpgradeArgs(process.argv.slice(2))
-  const report = createReport({ json: args.json })
+  const report = createReport({ json: args.json, eventsFile: args.eventsFile })
   const ctx = { ...vegaContext(repoRoot, process.env, report), progress: report }
   try {
-    const result = await upgradeVega(ctx, { ...args, command: 'npm run docker:vega:upgrade' })
+    const result = await upgradeVega(ctx, { ...args, command: args.container ? `upgrader container ${args.container}` : 'npm run docker:vega:upgrade' })
     if (result) report.event('outcome', { ...result })
     if (result) process.stderr.write(`upgraded ${result.name}: ${result.from?.commit?.slice(0, 12) ?? '(nothing)'} -> ${result.to?.commit?.slice(0, 12)} (build ${result.to?.buildId})\n`)
   } catch (error) {

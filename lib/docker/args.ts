@@ -128,6 +128,12 @@ export interface ContainerSpec {
   network?: { name: string; aliases: readonly string[] }
   /** Run as this user instead of the image's. */
   user?: string
+  /** Working directory inside the container (omitted: the image's). */
+  workdir?: string
+  /** Share the host's pid namespace, so its pids mean the same inside and out. */
+  pid?: 'host'
+  /** Remove the container when it exits (--rm; only with restart 'no'). */
+  remove?: boolean
 }
 
 /** `docker run --detach` for a long-running container. */
@@ -135,6 +141,7 @@ export function runDetachedArgs(spec: ContainerSpec): string[] {
   return [
     'run',
     '--detach',
+    ...(spec.remove ? ['--rm'] : []),
     '--name',
     spec.name,
     '--restart',
@@ -144,6 +151,8 @@ export function runDetachedArgs(spec: ContainerSpec): string[] {
     '--stop-timeout',
     String(spec.stopTimeout),
     ...(spec.user ? ['--user', spec.user] : []),
+    ...(spec.workdir ? ['--workdir', spec.workdir] : []),
+    ...(spec.pid ? ['--pid', spec.pid] : []),
     ...(spec.network ? ['--network', spec.network.name, ...spec.network.aliases.flatMap((a) => ['--network-alias', a])] : []),
     ...spec.groupAdd.flatMap((g) => ['--group-add', g]),
     ...spec.ports.flatMap((p) => ['--publish', `${p.bind}:${p.hostPort}:${p.containerPort}`]),

@@ -1,7 +1,7 @@
 // npm run docker:base: a base image built from this host's own runtime, for hosts that cannot pull the
 // official node image (no registry reachable, air-gapped, rate-limited). It is FROM scratch and holds
 // the node that runs this script (so the container runs the very version the host tested with), git,
-// the docker CLI, each with the shared libraries ldd lists, CA certificates and a node user (uid 1000).
+// the docker CLI, coreutils' timeout, each with the shared libraries ldd lists, CA certificates and a node user (uid 1000).
 // It has a POSIX shell (dash), so Dockerfile RUN steps and `docker exec ... sh` work, but no package
 // manager: only what the server runs. Linux hosts only (ELF + ldd).
 import fs from 'node:fs/promises'
@@ -20,6 +20,8 @@ export const baseImagePaths = {
   node: '/usr/local/bin/node',
   docker: '/usr/local/bin/docker',
   git: '/usr/bin/git',
+  /** coreutils timeout: the docker seam bounds its engine checks with it (an upgrader runs them in this image). */
+  timeout: '/usr/bin/timeout',
   sh: '/bin/sh',
   caFile: '/etc/ssl/certs/ca-certificates.crt',
   gitTemplates: '/usr/share/git-core/templates',
@@ -170,12 +172,13 @@ async function hostPrograms(env: Env): Promise<Program[]> {
     { name: 'node', host: await fs.realpath(process.execPath), image: baseImagePaths.node },
     { name: 'docker', host: findOnPath('docker', env), image: baseImagePaths.docker },
     { name: 'git', host: findOnPath('git', env), image: baseImagePaths.git },
+    { name: 'timeout', host: findOnPath('timeout', env), image: baseImagePaths.timeout },
     { name: 'sh', host: await fs.realpath('/bin/sh').catch(() => undefined), image: baseImagePaths.sh },
   ]
   const programs: Program[] = []
   for (const { name, host, image } of wanted) {
     if (!host) {
-      throw new BuildError(`${name} is not on PATH: the base image copies it from this host; install it (apt-get install -y ${({ docker: 'docker.io', sh: 'dash' } as Record<string, string>)[name] ?? name}) and run npm run docker:base again`)
+      throw new BuildError(`${name} is not on PATH: the base image copies it from this host; install it (apt-get install -y ${({ docker: 'docker.io', sh: 'dash', timeout: 'coreutils' } as Record<string, string>)[name] ?? name}) and run npm run docker:base again`)
     }
     programs.push({ host, image, libraries: await sharedLibraries(host, env) })
   }

@@ -1,4 +1,5 @@
 // The flags of docker:vega:upgrade, :rollback and :status.
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../errors.ts'
 
@@ -9,6 +10,10 @@ export interface UpgradeArgs {
   probeDeadlineMs: number
   /** Behind the front: how long the new server must stay green before the old one is removed. */
   settleMs: number
+  /** Also append the JSON events to this file (a server streams it to the page). */
+  eventsFile: string | undefined
+  /** The upgrader container this run is, when a server started it (recorded in the lock). */
+  container: string | undefined
 }
 
 export const upgradeUsage = `flags:
@@ -17,7 +22,9 @@ export const upgradeUsage = `flags:
   --lock-wait <s>      wait up to <s> seconds for another upgrade to finish (default 0: refuse)
   --probe-timeout <s>  how long the candidate and the new prod get to pass their probes (default 90)
   --settle <s>         behind the front (SF_VEGA_FRONT=haproxy): how long the new server must stay green
-                       before the old one is removed; a failure inside it switches back (default 5)`
+                       before the old one is removed; a failure inside it switches back (default 5)
+  --events-file <f>    also append the JSON events to <f>, an absolute path (set by the server's upgrade endpoint)
+  --container <name>   this run is the upgrader container <name> (set by the server): recorded in the lock`
 
 /** `dryRun: false` for the commands that have no dry run, so the flag is refused rather than ignored. */
 export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = { dryRun: true }): UpgradeArgs {
@@ -25,7 +32,7 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
   try {
     ;({ values } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, settle: { type: 'string' }, verbose: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, settle: { type: 'string' }, 'events-file': { type: 'string' }, container: { type: 'string' }, verbose: { type: 'boolean' } },
     }))
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n${upgradeUsage}`)
@@ -36,11 +43,17 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
     return Number(raw) * 1000
   }
   if (values['dry-run'] && !accepts.dryRun) throw new ConfigError('--dry-run: only docker:vega:upgrade has a dry run; docker:vega:status shows what a rollback would put back (the previous release)')
+  const eventsFile = values['events-file']
+  if (eventsFile !== undefined && !path.isAbsolute(eventsFile)) throw new ConfigError(`--events-file ${JSON.stringify(eventsFile)}: must be an absolute path`)
+  const container = values.container
+  if (container !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(container)) throw new ConfigError(`--container ${JSON.stringify(container)}: must be a container name`)
   return {
     json: values.json ?? false,
     dryRun: values['dry-run'] ?? false,
     lockWaitMs: seconds('lock-wait', values['lock-wait'], 0, 0),
     probeDeadlineMs: seconds('probe-timeout', values['probe-timeout'], 90, 1),
     settleMs: seconds('settle', values.settle, 5, 0),
+    eventsFile,
+    container,
   }
 }

@@ -20,6 +20,8 @@ const holderSchema = z.object({
   user: z.string(),
   since: z.string(),
   command: z.string(),
+  /** The upgrader container the holder runs in, when a server started it: its liveness is that container's. */
+  container: z.string().optional(),
 })
 export type LockHolder = z.infer<typeof holderSchema>
 
@@ -35,13 +37,13 @@ export function lockFile(sfHome: string, name: string): string {
   return path.join(sfHome, 'vega', name, 'lock.json')
 }
 
-export function thisProcess(command: string): LockHolder {
-  return { pid: process.pid, pidStart: pidStart(process.pid), host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), command }
+export function thisProcess(command: string, container?: string): LockHolder {
+  return { pid: process.pid, pidStart: pidStart(process.pid), host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), command, ...(container ? { container } : {}) }
 }
 
-export async function acquireLock(file: string, options: { command: string; waitMs: number; onWait?: (holder: LockHolder) => void }): Promise<Lock> {
+export async function acquireLock(file: string, options: { command: string; waitMs: number; container?: string; onWait?: (holder: LockHolder) => void }): Promise<Lock> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
-  const me = thisProcess(options.command)
+  const me = thisProcess(options.command, options.container)
   const started = Date.now()
   let recovered: LockHolder | null = null
   let told = false

@@ -1,5 +1,7 @@
 // Progress of an upgrade: one line per phase with elapsed time on stderr, the same events as JSON
-// lines on stdout with --json, and each phase's duration kept for the history.
+// lines on stdout with --json and in a file with --events-file (which a server streams to the page),
+// and each phase's duration kept for the history.
+import { appendFileSync } from 'node:fs'
 import { formatPhase, type Progress } from '../progress.ts'
 
 export interface Report extends Progress {
@@ -9,14 +11,20 @@ export interface Report extends Progress {
   event(kind: string, fields: Record<string, unknown>): void
 }
 
-export function createReport(options: { json: boolean; err?: (line: string) => void; out?: (line: string) => void }): Report {
+export function createReport(options: { json: boolean; eventsFile?: string; err?: (line: string) => void; out?: (line: string) => void }): Report {
   const err = options.err ?? ((l) => process.stderr.write(l + '\n'))
   const out = options.out ?? ((l) => process.stdout.write(l + '\n'))
+  const file = options.eventsFile
+  // One whole line per append: a reader tailing the file never meets half an event it cannot finish.
+  const toFile = file ? (line: string) => appendFileSync(file, line + '\n') : null
   const started = performance.now()
   const elapsed = () => Math.round(performance.now() - started)
   const phases: Record<string, number> = {}
   const event = (kind: string, fields: Record<string, unknown>) => {
-    if (options.json) out(JSON.stringify({ event: kind, elapsedMs: elapsed(), ...fields }))
+    if (!options.json && !toFile) return
+    const line = JSON.stringify({ event: kind, elapsedMs: elapsed(), ...fields })
+    if (options.json) out(line)
+    toFile?.(line)
   }
   return {
     phases,

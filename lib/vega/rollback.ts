@@ -10,6 +10,7 @@ import { vegaContainer } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { converge } from './converge.ts'
 import { convergeFront } from './front-converge.ts'
+import { recordDeployment } from './deployment.ts'
 import { frontSwap } from './front-swap.ts'
 import { UpgradeError } from './errors.ts'
 import { appendHistory, entry, type HistoryEntry } from './history.ts'
@@ -18,7 +19,7 @@ import { preflightVega, urlOf } from './preflight.ts'
 import { readReleases, recordServing, releasesFile, servingRelease } from './releases.ts'
 import { swapProd } from './swap.ts'
 
-export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string }): Promise<HistoryEntry> {
+export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string; container?: string }): Promise<HistoryEntry> {
   const { config, env, progress } = ctx
   const name = config.SF_VEGA_NAME
   const previous = (await readReleases(config.SF_HOME, name)).previous
@@ -33,7 +34,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
   done = progress.phase('lock')
-  const lock = await acquireLock(lockFile(config.SF_HOME, name), { command: o.command, waitMs: o.lockWaitMs })
+  const lock = await acquireLock(lockFile(config.SF_HOME, name), { command: o.command, container: o.container, waitMs: o.lockWaitMs })
   done(lock.recovered ? `recovered the lock left by dead pid ${lock.recovered.pid}` : undefined)
   const started = new Date().toISOString()
   const from = await servingRelease(name, env)
@@ -49,6 +50,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
       : await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs: o.probeDeadlineMs })
     if (!swap.swapped) throw new UpgradeError(`the previous release failed its probes (${swap.error}); ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, { ...previous, at: started })
+    await recordDeployment(config)
     const result = { ...entry(ctx, 'rolled-back', from, previous, `rolled back by hand to build ${previous.buildId}`, null, 'rollback'), at: started }
     await appendHistory(config.SF_HOME, result)
     return result

@@ -6,7 +6,8 @@ import { fetchAnswer } from '../probe.ts'
 import { frontDir, frontFiles, frontName } from './front.ts'
 import { readSlots, type SlotState } from './haproxy.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
-import { lockFile, readHolder, type LockHolder } from './lock.ts'
+import { lockFile } from './lock.ts'
+import { describeLock, lockState, type LockState } from './lock-state.ts'
 import { readReleases, type Releases } from './releases.ts'
 import { probeHostFor, urlOf } from './preflight.ts'
 
@@ -17,7 +18,8 @@ export interface VegaStatus {
   ready: { status: number | null; reason: string | null }
   version: { commit: string; dirty: boolean; buildId: string; builtAt: string } | null
   releases: Releases
-  lock: LockHolder | null
+  /** The upgrade lock: free, held by a live process, or stale (its holder died; the next upgrade recovers it). */
+  lock: LockState
   history: HistoryEntry[]
   /** Behind the front: its container and what its runtime API says of each slot; null without a front. */
   front: { running: boolean; image: string; restartCount: number; slots: SlotState[] | null; error: string | null } | null
@@ -50,7 +52,7 @@ export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): 
     ready,
     version: manifest && { commit: manifest.git.commit, dirty: manifest.git.dirty, buildId: manifest.webHost.buildId, builtAt: manifest.builtAt },
     releases: await readReleases(config.SF_HOME, name),
-    lock: await readHolder(lockFile(config.SF_HOME, name)),
+    lock: await lockState(lockFile(config.SF_HOME, name), env),
     history: await readHistory(config.SF_HOME, historyCount),
     front: await frontStatus(config, env),
   }
@@ -67,7 +69,7 @@ export function formatStatus(s: VegaStatus): string {
   lines.push(`  ready: ${s.ready.status === 200 ? 'yes' : `no (${s.ready.status ?? 'no answer'}${s.ready.reason ? `: ${s.ready.reason}` : ''})`}`)
   lines.push(s.version ? `  version: commit ${s.version.commit.slice(0, 12)}${s.version.dirty ? ' (dirty)' : ''}, build ${s.version.buildId}, built ${s.version.builtAt}` : '  version: unknown (/api/version does not answer)')
   lines.push(`  previous release: ${s.releases.previous ? `build ${s.releases.previous.buildId} (commit ${s.releases.previous.commit.slice(0, 12)})` : 'none recorded'}`)
-  if (s.lock) lines.push(`  upgrade running: pid ${s.lock.pid} (${s.lock.user}@${s.lock.host}) since ${s.lock.since}`)
+  if (s.lock.state !== 'free') lines.push(`  ${describeLock(s.lock)}`)
   if (s.front) {
     const f = s.front
     lines.push(`  front: ${f.running ? 'running' : 'stopped'}, image ${f.image}${f.restartCount ? `, restarted ${f.restartCount} time(s) after a crash` : ''}${f.error ? ` (${f.error})` : ''}`)

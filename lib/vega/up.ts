@@ -16,6 +16,7 @@ import { vegaInputs, type VegaContext } from './context.ts'
 import { frontName, type Slot } from './front.ts'
 import { ensureFront, ensureNetwork, findFront } from './front-setup.ts'
 import { convergeFront } from './front-converge.ts'
+import { recordDeployment } from './deployment.ts'
 import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
@@ -119,6 +120,7 @@ async function locked(ctx: VegaContext, command: string, body: () => Promise<Ser
     const state = await inspectContainer(config.SF_VEGA_NAME, env)
     const m = serving.manifest
     if (state) await recordServing(config.SF_HOME, config.SF_VEGA_NAME, { buildId: m.webHost.buildId, commit: m.git.commit, dirty: m.git.dirty, imageId: state.imageId, at: state.startedAt })
+    await recordDeployment(config)
     await pruneAfterDeploy(ctx)
     return serving
   } finally {

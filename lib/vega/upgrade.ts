@@ -9,6 +9,7 @@ import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { converge } from './converge.ts'
 import { convergeFront } from './front-converge.ts'
+import { recordDeployment } from './deployment.ts'
 import { RollbackError, UpgradeError } from './errors.ts'
 import { appendHistory, entry, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -34,6 +35,8 @@ export interface UpgradeOptions {
   settleMs: number
   /** How the run was started, for the lock and the history. */
   command: string
+  /** The upgrader container this run is, when a server started it (see upgrader.ts). */
+  container?: string
 }
 
 /** The history entry of the attempt, or null for a dry run. */
@@ -61,6 +64,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   done = progress.phase('lock')
   const lock = await acquireLock(lockFile(config.SF_HOME, name), {
     command: o.command,
+    container: o.container,
     waitMs: o.lockWaitMs,
     onWait: (h) => progress.note(`waiting for the upgrade of pid ${h.pid} (${h.user}@${h.host}, since ${h.since})`),
   })
@@ -93,6 +97,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
       : await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)
     if (!swap.swapped) throw new UpgradeError(`the new ${name} failed its probes (${swap.error}); rolled back: ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, to)
+    await recordDeployment(config)
     await pruneAfterDeploy(ctx)
     const result = { ...entry(ctx, 'upgraded', from, to, null, null), at: started }
     await appendHistory(config.SF_HOME, result)

@@ -16,17 +16,20 @@ function configError(argv: string[]): ConfigError {
 
 describe('parseUpgradeArgs', () => {
   test('without flags: human output, a real run, refuse a held lock, 90 s for the probes', () => {
-    assert.deepEqual(parseUpgradeArgs([]), { json: false, dryRun: false, lockWaitMs: 0, probeDeadlineMs: 90_000, settleMs: 5000 })
+    assert.deepEqual(parseUpgradeArgs([]), { json: false, dryRun: false, lockWaitMs: 0, probeDeadlineMs: 90_000, settleMs: 5000, eventsFile: undefined, container: undefined })
   })
 
   test('reads every flag, seconds as milliseconds', () => {
-    assert.deepEqual(parseUpgradeArgs(['--json', '--dry-run', '--lock-wait', '30', '--probe-timeout=120', '--verbose']), {
+    assert.deepEqual(parseUpgradeArgs(['--json', '--dry-run', '--lock-wait', '30', '--probe-timeout=120', '--verbose', '--events-file', '/h/u.jsonl', '--container', 'sf-upgrader']), {
       json: true,
       dryRun: true,
       lockWaitMs: 30_000,
       probeDeadlineMs: 120_000,
       settleMs: 5000,
+      eventsFile: '/h/u.jsonl',
+      container: 'sf-upgrader',
     })
+    assert.throws(() => parseUpgradeArgs(['--events-file', 'u.jsonl']), /--events-file "u.jsonl": must be an absolute path/)
   })
 
   test('takes the bounds of each range', () => {

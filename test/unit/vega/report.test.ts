@@ -81,3 +81,22 @@ describe('createReport', () => {
     assert.equal(done[0]!.durationMs, report.phases.build)
   })
 })
+
+test('with an events file, every event is appended there as one JSON line, even without --json', async () => {
+  const fs = await import('node:fs')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-events-'))
+  try {
+    const file = path.join(dir, 'u.jsonl')
+    const out: string[] = []
+    const report = createReport({ json: false, eventsFile: file, err: () => {}, out: (l) => out.push(l) })
+    report.phase('lock')()
+    report.event('outcome', { outcome: 'upgraded' })
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string })
+    assert.deepEqual(lines.map((l) => l.event), ['phase-start', 'phase-done', 'outcome'])
+    assert.deepEqual(out, [], 'nothing on stdout without --json')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
