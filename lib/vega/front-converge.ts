@@ -11,7 +11,7 @@ import type { VegaContext } from './context.ts'
 import type { Slot } from './front.ts'
 import { frontPaths, writeFrontConfig } from './front-setup.ts'
 import { slotPort, slotProbeHost } from './front-swap.ts'
-import { activeSlot, readSlots, setSlotState, waitForSlot } from './haproxy.ts'
+import { activeSlot, admitSlot, readSlots, setSlotState } from './haproxy.ts'
 import { urlOf } from './preflight.ts'
 import { probeServer } from './probes.ts'
 import { drainContainer } from './swap.ts'
@@ -44,8 +44,7 @@ export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): 
     const slot = other && slotOf(other)
     if (!other || !slot) throw new ProbeError(`${name} behind the front is not ready and there is no other server to switch back to: run npm run docker:vega:up`)
     if (!other.running) await docker(startArgs(other.name), { env })
-    await setSlotState(socket, slot, 'ready')
-    if (!(await waitForSlot(socket, slot, (s) => s.up, probeDeadlineMs))) throw new ProbeError(`${other.name}, which a killed run left, does not turn ready behind the front; see docker logs ${other.name}`)
+    if (!(await admitSlot(socket, slot, probeDeadlineMs))) throw new ProbeError(`${other.name}, which a killed run left, does not turn ready behind the front; see docker logs ${other.name}`)
     if (active) await setSlotState(socket, active, 'maint')
     notes.push(`switched the front back to ${other.name}${keeper ? `, as ${keeper.name} fails its probes` : ''}`)
     serving = other

@@ -14,7 +14,7 @@ import type { VegaContext } from './context.ts'
 import { UpgradeError } from './errors.ts'
 import { networkName, otherSlot, slotAlias, type Slot } from './front.ts'
 import { frontPaths, writeFrontConfig } from './front-setup.ts'
-import { activeSlot, readSlots, setSlotState, waitForSlot } from './haproxy.ts'
+import { activeSlot, admitSlot, readSlots, setSlotState, waitForSlot } from './haproxy.ts'
 import { urlOf } from './preflight.ts'
 import { probeServer, type Expected } from './probes.ts'
 import { drainContainer, showLogs } from './swap.ts'
@@ -66,10 +66,7 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   await proveCandidate(ctx, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
 
   let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)
-  await setSlotState(socket, slot, 'ready')
-  const seen = await waitForSlot(socket, slot, (s) => s.up, o.probeDeadlineMs)
-  if (!seen) {
-    await setSlotState(socket, slot, 'maint')
+  if (!(await admitSlot(socket, slot, o.probeDeadlineMs))) {
     await showLogs(candidate.name, env, progress)
     await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
     throw new UpgradeError(`the front's health check never saw ${candidate.name} ready on /api/ready, so ${name} was not touched`, 'candidate-failed')
@@ -150,8 +147,7 @@ async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null, cand
     throw new UpgradeError(`the new ${name} failed inside the settle window and there is no previous server to switch back to; it keeps serving`, 'rolled-back')
   }
   if (!oldProd.running) await docker(startArgs(name), { env })
-  await setSlotState(socket, old, 'ready')
-  if (!(await waitForSlot(socket, old, (s) => s.up, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
+  if (!(await admitSlot(socket, old, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
   await setSlotState(socket, failed, 'maint')
   await writeFrontConfig(ctx, old)
   // Drained, not killed: a request it is answering, or the front's idle connection to it, ends cleanly.

@@ -29,6 +29,8 @@ export interface SlotState {
   addr: string
   /** Its health checks pass (operational state running). */
   up: boolean
+  /** A check has run and passed: a server leaving maintenance is up before its first check. */
+  checked: boolean
   /** Held out by hand or because its name does not resolve. */
   maint: boolean
   draining: boolean
@@ -55,15 +57,16 @@ export function parseSlots(serversState: string, stat: string): SlotState[] {
   const [header, ...rows] = stat.split('\n').filter((l) => l.trim())
   const columns = (header ?? '').replace(/^# /, '').split(',')
   const column = (row: string[], name: string) => Number(row[columns.indexOf(name)] || 0)
-  const counters = new Map<string, { sessions: number; total: number; errors: number }>()
+  const counters = new Map<string, { sessions: number; total: number; errors: number; checked: boolean }>()
   for (const row of rows.map((r) => r.split(','))) {
     if (row[0] !== 'sf') continue
-    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp') })
+    const checked = /^L\dOK/.test(row[columns.indexOf('check_status')] ?? '')
+    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), checked })
   }
   return slots.map((slot) => {
     const s = states.get(slot) ?? { addr: '-', op: 0, admin: maintBits }
-    const c = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0 }
-    return { slot, addr: s.addr, up: s.op === 2, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, ...c }
+    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, checked: false }
+    return { slot, addr: s.addr, up: s.op === 2, checked: s.op === 2 && checked, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, ...c }
   })
 }
 
@@ -90,4 +93,20 @@ export async function waitForSlot(socket: string, slot: Slot, test: (s: SlotStat
     await new Promise((r) => setTimeout(r, wait))
   }
   return false
+}
+
+/**
+ * Let a slot take traffic only once the front's own check has passed: out of maintenance into drain
+ * (checked, sent nothing), then ready. Leaving maintenance straight for ready, a server counts as up
+ * before its first check and would get requests whatever its /api/ready says. False at the deadline,
+ * with the slot held out again.
+ */
+export async function admitSlot(socket: string, slot: Slot, deadlineMs: number): Promise<boolean> {
+  await setSlotState(socket, slot, 'drain')
+  if (!(await waitForSlot(socket, slot, (s) => s.checked, deadlineMs))) {
+    await setSlotState(socket, slot, 'maint')
+    return false
+  }
+  await setSlotState(socket, slot, 'ready')
+  return true
 }

@@ -82,9 +82,9 @@ export function frontUpgradePlan(p: FrontPlanInputs): PlanStep[] {
     { step: 'probe candidate', what: probes, commands: [] },
     {
       step: 'switch',
-      what: `make slot ${p.slot} ready; once the front's check sees it up${p.oldSlot ? `, drain slot ${p.oldSlot}` : ''} (HAProxy's runtime API on ${p.socket})`,
+      what: `take slot ${p.slot} out of maintenance, sent nothing until the front's own check passes, then make it ready${p.oldSlot ? ` and drain slot ${p.oldSlot}` : ''} (HAProxy's runtime API on ${p.socket})`,
       commands: [],
-      api: [`set server sf/${p.slot} state ready`, ...(p.oldSlot ? [`set server sf/${p.oldSlot} state drain`] : [])],
+      api: [`set server sf/${p.slot} state drain`, `set server sf/${p.slot} state ready`, ...(p.oldSlot ? [`set server sf/${p.oldSlot} state drain`] : [])],
     },
     { step: 'settle', what: `${p.prodUrl}: the probes, then /api/ready and the front's error count for ${p.settleSeconds}s; on failure switch back to slot ${p.oldSlot ?? '-'}`, commands: [] },
     {

@@ -15,8 +15,11 @@ const stat = sample('show-stat.csv')
 const withState = (slot: 'a' | 'b', op: number, admin: number) =>
   state.replace(new RegExp(`^(3 sf \\d ${slot} \\S+) \\d+ \\d+ `, 'm'), `$1 ${op} ${admin} `)
 
-/** The stat sample with one server's current sessions, total, connection and response errors set. */
-function withCounters(slot: 'a' | 'b', c: { scur: number; stot: number; econ: number; eresp: number }): string {
+/** The stat sample with one column of one server set. */
+const withColumn = (slot: 'a' | 'b', name: string, value: string) => withCounters(slot, { [name]: value })
+
+/** The stat sample with one server's columns set (current sessions, total, errors, check status). */
+function withCounters(slot: 'a' | 'b', c: Record<string, number | string>): string {
   const [header, ...rows] = stat.split('\n')
   const columns = header!.replace(/^# /, '').split(',')
   return [header, ...rows.map((row) => {
@@ -30,14 +33,21 @@ function withCounters(slot: 'a' | 'b', c: { scur: number; stot: number; econ: nu
 describe('parseSlots', () => {
   test('reads a drained slot and a slot held out by the config, neither up', () => {
     assert.deepEqual(parseSlots(state, stat), [
-      { slot: 'a', addr: '127.0.0.1', up: false, maint: false, draining: true, sessions: 0, total: 0, errors: 0 },
-      { slot: 'b', addr: '127.0.0.1', up: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 },
+      { slot: 'a', addr: '127.0.0.1', up: false, checked: false, maint: false, draining: true, sessions: 0, total: 0, errors: 0 },
+      { slot: 'b', addr: '127.0.0.1', up: false, checked: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 },
     ])
   })
 
   test('a slot made ready keeps only the config bit, which does not hold it out', () => {
     const [, b] = parseSlots(withState('b', 2, 4), stat)
     assert.deepEqual({ up: b!.up, maint: b!.maint, draining: b!.draining }, { up: true, maint: false, draining: false })
+  })
+
+  test('a slot is checked only once a check has passed, not while it is up before its first check', () => {
+    const leaving = parseSlots(withState('b', 2, 12), withColumn('b', 'check_status', 'INI'))[1]!
+    assert.deepEqual({ up: leaving.up, checked: leaving.checked }, { up: true, checked: false })
+    const passed = parseSlots(withState('b', 2, 12), withColumn('b', 'check_status', 'L7OK'))[1]!
+    assert.deepEqual({ up: passed.up, checked: passed.checked, draining: passed.draining }, { up: true, checked: true, draining: true })
   })
 
   test('a name that does not resolve holds a slot out', () => {
@@ -51,7 +61,7 @@ describe('parseSlots', () => {
 
   test('a slot the answers do not name is held out', () => {
     const [a] = parseSlots('', '')
-    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 })
+    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, checked: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 })
   })
 })
 

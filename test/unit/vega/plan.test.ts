@@ -167,7 +167,7 @@ describe('frontUpgradePlan', () => {
   test('switches with runtime API commands, not by stopping and starting prod on the port', () => {
     assert.deepEqual(steps.map((s) => s.step), ['lock', 'converge', 'build', 'image', 'candidate', 'probe candidate', 'switch', 'settle', 'drain the old server', 'clean up'])
     assert.deepEqual(steps.find((s) => s.step === 'candidate')?.commands, [runDetachedArgs(candidate)])
-    assert.deepEqual(steps.find((s) => s.step === 'switch')?.api, ['set server sf/b state ready', 'set server sf/a state drain'])
+    assert.deepEqual(steps.find((s) => s.step === 'switch')?.api, ['set server sf/b state drain', 'set server sf/b state ready', 'set server sf/a state drain'])
     assert.deepEqual(steps.find((s) => s.step === 'drain the old server')?.commands, [
       ['stop', '--time', '610', 'sf-server-vega'],
       ['rename', 'sf-server-vega', 'sf-server-vega-previous'],
@@ -178,6 +178,6 @@ describe('frontUpgradePlan', () => {
 
   test('prints the runtime API commands as the front would take them', () => {
     const text = formatPlan(steps)
-    assert.match(text, /^ 7\. switch: make slot b ready; once the front's check sees it up, drain slot a \(HAProxy's runtime API on \S+admin\.sock\)\n {6}front> set server sf\/b state ready\n {6}front> set server sf\/a state drain$/m)
+    assert.match(text, /^ 7\. switch: take slot b out of maintenance, .* then make it ready and drain slot a \(HAProxy's runtime API on \S+admin\.sock\)\n {6}front> set server sf\/b state drain\n {6}front> set server sf\/b state ready\n {6}front> set server sf\/a state drain$/m)
   })
 })
