@@ -90,7 +90,7 @@ export function renderFrontConfig(c: FrontConfig): string {
     '  timeout client 1m',
     `  timeout server ${c.serverTimeoutSeconds}s`,
     '  timeout http-keep-alive 10s',
-    '  default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter 500ms fall 2 rise 1',
+    '  default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter 250ms fastinter 100ms fall 2 rise 1',
     '',
     'frontend sf',
     `  bind :${inContainer.port}`,

@@ -31,11 +31,11 @@ describe('renderFrontConfig', () => {
     assert.match(config, /^ {2}bind :4000$/m)
   })
 
-  test('routes to the active slot, holds the other out, and checks /api/ready every 500 ms', () => {
+  test('routes to the active slot, holds the other out, and checks /api/ready every 250 ms', () => {
     assert.match(config, /^ {2}server a sf-server-vega-slot-a:4000 disabled$/m)
     assert.match(config, /^ {2}server b sf-server-vega-slot-b:4000$/m)
     assert.match(config, /^ {2}option httpchk GET \/api\/ready$/m)
-    assert.match(config, /default-server .*resolvers docker resolve-prefer ipv4 check inter 500ms fall 2 rise 1/)
+    assert.match(config, /default-server .*resolvers docker resolve-prefer ipv4 check inter 250ms fastinter 100ms fall 2 rise 1/)
     assert.match(config, /^ {2}nameserver docker 127\.0\.0\.11:53$/m)
   })
 
