@@ -66,7 +66,7 @@ export interface FrontConfig {
 
 /**
  * haproxy.cfg. Servers are found by their slot alias through Docker's DNS (127.0.0.11), so a server
- * that restarts with another address is followed. Health checks on /api/ready every 500 ms are the
+ * that restarts with another address is followed. Health checks on /api/ready every 250 ms are the
  * safety net: a server that turns unready gets no new requests, whatever the upgrader does.
  */
 export function renderFrontConfig(c: FrontConfig): string {
