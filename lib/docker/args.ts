@@ -61,6 +61,8 @@ export interface RunSpec {
   workdir?: string
   /** `none` cuts the container off every network. */
   network?: string
+  /** Share the host's pid namespace (to read a host pid's /proc entry). */
+  pid?: 'host'
   env?: Record<string, string>
   labels?: Record<string, string>
   mounts?: readonly Mount[]
@@ -76,6 +78,7 @@ export function runArgs(spec: RunSpec): string[] {
     ...(spec.user ? ['--user', spec.user] : []),
     ...(spec.workdir ? ['--workdir', spec.workdir] : []),
     ...(spec.network ? ['--network', spec.network] : []),
+    ...(spec.pid ? ['--pid', spec.pid] : []),
     ...pairs('--env', spec.env ?? {}),
     ...(spec.mounts ?? []).flatMap((m) => ['--volume', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`]),
     spec.image,
@@ -230,4 +233,9 @@ export function volumeRemoveArgs(name: string): string[] {
 /** Change a running container's restart policy (a proven candidate becomes prod without a restart). */
 export function updateRestartArgs(name: string, policy: ContainerSpec['restart']): string[] {
   return ['update', '--restart', policy, name]
+}
+
+/** The engine's own name (its host's hostname). */
+export function engineNameArgs(): string[] {
+  return ['info', '--format', '{{.Name}}']
 }

@@ -1,18 +1,28 @@
 // Whether the upgrade lock is held by a live process, for status and the server's upgrade endpoint:
 // a holder that died is not "held", the next upgrade recovers its lock. A holder on this host is
-// checked by its pid; one in an upgrader container a server started, by that container; any other
-// (another host, or a pid namespace this process cannot see) cannot be checked and counts as live.
+// checked by its pid; one in an upgrader container a server started, by that container; one on the
+// engine's host, from inside a container, by reading its /proc entry through the engine; any other
+// (another host) cannot be checked and counts as live.
 import os from 'node:os'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
-import { holderAlive, readHolder, type LockHolder } from './lock.ts'
+import { aliveFromStat, holderAlive, readHolder, type LockHolder } from './lock.ts'
 
 export type LockState =
   | { state: 'free' }
   | { state: 'held'; holder: LockHolder; /** False when liveness could not be checked from here. */ checked: boolean }
   | { state: 'stale'; holder: LockHolder; why: string }
 
-export async function lockState(file: string, env: Env, hostname = os.hostname()): Promise<LockState> {
+/**
+ * The engine's host as seen from a container: its name, and a way to read /proc/<pid>/stat there
+ * (null: no such pid; a rejection: it could not be read, and the holder counts as live).
+ */
+export interface EngineHost {
+  name: string
+  stat(pid: number): Promise<string | null>
+}
+
+export async function lockState(file: string, env: Env, hostname = os.hostname(), engineHost: EngineHost | null = null): Promise<LockState> {
   const holder = await readHolder(file)
   if (!holder) return { state: 'free' }
   if (holder.host === hostname) {
@@ -22,6 +32,12 @@ export async function lockState(file: string, env: Env, hostname = os.hostname()
     const container = await inspectContainer(holder.container, env)
     if (container?.running) return { state: 'held', holder, checked: true }
     return { state: 'stale', holder, why: `its upgrader container ${holder.container} ${container ? 'has exited' : 'is gone'}` }
+  }
+  if (engineHost && holder.host === engineHost.name) {
+    const stat = await engineHost.stat(holder.pid).catch(() => undefined)
+    if (stat !== undefined) {
+      return aliveFromStat(stat, holder.pidStart) ? { state: 'held', holder, checked: true } : { state: 'stale', holder, why: `pid ${holder.pid} is gone on ${holder.host}` }
+    }
   }
   return { state: 'held', holder, checked: false }
 }

@@ -38,7 +38,7 @@ export function lockFile(sfHome: string, name: string): string {
 }
 
 export function thisProcess(command: string, container?: string): LockHolder {
-  return { pid: process.pid, pidStart: pidStart(process.pid), host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), command, ...(container ? { container } : {}) }
+  return { pid: process.pid, pidStart: startOf(readStat(process.pid)), host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), command, ...(container ? { container } : {}) }
 }
 
 export async function acquireLock(file: string, options: { command: string; waitMs: number; container?: string; onWait?: (holder: LockHolder) => void }): Promise<Lock> {
@@ -131,22 +131,30 @@ export function holderAlive(holder: LockHolder): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
   }
-  // A killed process nobody reaped yet (a zombie) still answers kill(pid, 0).
-  if (['Z', 'X'].includes(procStat(holder.pid)?.[0] ?? '')) return false
-  return holder.pidStart === null || pidStart(holder.pid) === holder.pidStart
+  return aliveFromStat(readStat(holder.pid), holder.pidStart)
 }
 
-/** The fields of /proc/<pid>/stat after the parenthesised command name: state first (field 3). */
-function procStat(pid: number): string[] | null {
+/**
+ * Whether the process a /proc/<pid>/stat text describes is the holder: there at all, not a killed
+ * process nobody reaped yet (a zombie still answers kill(pid, 0)), and started when the holder was
+ * (else the pid was reused). Pure, so a stat read elsewhere (the engine's host) is judged the same way.
+ */
+export function aliveFromStat(stat: string | null, holderStart: string | null): boolean {
+  if (stat === null) return false
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  if (['Z', 'X'].includes(fields[0] ?? '')) return false
+  return holderStart === null || startOf(stat) === holderStart
+}
+
+/** Field 22 of a stat text, the start time in clock ticks since boot. */
+function startOf(stat: string | null): string | null {
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+}
+
+function readStat(pid: number): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
   } catch {
     return null
   }
-}
-
-/** Field 22, the start time in clock ticks since boot. */
-function pidStart(pid: number): string | null {
-  return procStat(pid)?.[19] ?? null
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { runDetachedArgs } from '../docker/args.ts'
+import { engineNameArgs, runArgs, runDetachedArgs } from '../docker/args.ts'
 import { docker, firstLine } from '../docker/engine.ts'
 import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
@@ -13,7 +13,7 @@ import { SfError } from '../errors.ts'
 import { gitState, type GitState } from '../git.ts'
 import { readDeployment } from './deployment.ts'
 import { lockFile } from './lock.ts'
-import { describeLock, lockState, type LockState } from './lock-state.ts'
+import { describeLock, lockState, type EngineHost, type LockState } from './lock-state.ts'
 import { eventsFile, newUpgradeId, upgraderContainer, upgraderName, upgradesDir, type UpgraderAction } from './upgrader.ts'
 
 export class SelfUpgradeRefused extends SfError {
@@ -99,7 +99,7 @@ export async function startSelfUpgrade(config: SfConfig, env: Env, action: Upgra
   if (!deployment) {
     throw new SelfUpgradeRefused(`this server cannot upgrade itself: no deployment is recorded for ${name} under SF_HOME (it was started before servers could upgrade themselves); run npm run docker:vega:up once on the host, which records it`, 503)
   }
-  const lock = await lockState(lockFile(config.SF_HOME, name), env)
+  const lock = await lockState(lockFile(config.SF_HOME, name), env, os.hostname(), await engineHost(env, self.imageId))
   if (lock.state === 'held') throw new SelfUpgradeRefused(`${describeLock(lock)}: wait for it to finish, then ask again`, 409)
   const running = await inspectContainer(upgraderName(name), env)
   if (running) throw new SelfUpgradeRefused(`an upgrader already ${running.running ? 'runs' : 'exists'} (container ${running.name}, upgrade ${running.labels['sf.upgrade.id'] ?? '?'}): wait for it to finish, then ask again`, 409)
@@ -141,7 +141,7 @@ export async function upgradeAvailability(config: SfConfig, env: Env): Promise<{
   const self = await thisContainer(env).catch((error: Error) => error)
   if (self instanceof Error) return { unavailable: self.message, lock: null, name: null }
   const name = prodName(self.name)
-  return { unavailable: null, lock: await lockState(lockFile(config.SF_HOME, name), env), name }
+  return { unavailable: null, lock: await lockState(lockFile(config.SF_HOME, name), env, os.hostname(), await engineHost(env, self.imageId)), name }
 }
 
 /**
@@ -152,6 +152,26 @@ async function thisContainer(env: Env): Promise<ContainerState> {
   const self = await inspectContainer(os.hostname(), env).catch(() => null)
   if (!self) throw new SelfUpgradeRefused(`this server cannot upgrade itself: the engine knows no container by this server's host name ${os.hostname()} (was it started with --hostname?); run npm run docker:vega:upgrade on the host`, 503)
   return self
+}
+
+/**
+ * The engine's host, for a lock that `npm run docker:vega:upgrade` run there holds: its pids are not
+ * this container's, so its /proc entry is read by a throwaway container (this server's own image) in
+ * the host's pid namespace, cut off every network.
+ */
+async function engineHost(env: Env, image: string): Promise<EngineHost | null> {
+  const info = await docker(engineNameArgs(), { env, allowFailure: true, timeoutMs: 10_000 })
+  if (info.code !== 0 || !info.stdout.trim()) return null
+  return {
+    name: info.stdout.trim(),
+    async stat(pid) {
+      const script = `try { process.stdout.write(require('fs').readFileSync('/proc/${pid}/stat', 'utf8')) } catch (e) { process.exit(e.code === 'ENOENT' ? 3 : 1) }`
+      const read = await docker(runArgs({ image, remove: true, network: 'none', pid: 'host', command: ['node', '-e', script] }), { env, allowFailure: true, timeoutMs: 30_000 })
+      if (read.code === 3) return null
+      if (read.code !== 0) throw new SfError(`could not read /proc/${pid}/stat on the engine's host: ${firstLine(read.stderr)}`)
+      return read.stdout
+    },
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
 // one, and the page in Chromium does the same with a click. Per-run names, ports and folders; three
 // upgrades in all, as each takes a build.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -14,6 +15,7 @@ import { freePortPair, listenProblem } from '../../../lib/ports.ts'
 import { fetchAnswer } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { repoRoot } from '../../../lib/paths.ts'
+import { lockFile, thisProcess } from '../../../lib/vega/lock.ts'
 import { readEvents } from '../../../lib/vega/upgrade-events.ts'
 import { eventsFile, upgraderName } from '../../../lib/vega/upgrader.ts'
 import { containerNames, removeContainers, removeImages, requireEngine, runId, runLabels, vegaEnv, withLogs } from '../../support/docker.ts'
@@ -163,6 +165,22 @@ if (engine) {
         assert.equal(body.history[0]?.to.commit, commit)
         assert.equal(body.lock.state, 'free')
       })
+    })
+
+    test("a lock left by a dead docker:vega:upgrade on the engine's host is stale to the endpoint too, and a live one holds it", async () => {
+      const engineName = (await docker(['info', '--format', '{{.Name}}'], { env: process.env })).stdout.trim()
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+      const lock = lockFile(sfHome, name)
+      const write = (pid: number) => fs.writeFileSync(lock, JSON.stringify({ ...thisProcess('npm run docker:vega:upgrade'), host: engineName, pid, pidStart: null }))
+      const lockSays = async () => ((await fetchAnswer(`${url}/api/server-upgrade`, { headers: { authorization: `Bearer ${token}` } })).json as { lock: { state: string } }).lock.state
+      try {
+        write(Number(dead.stdout))
+        assert.equal(await lockSays(), 'stale', 'a pid gone from the engine host')
+        write(process.pid)
+        assert.equal(await lockSays(), 'held', 'this test process, alive on the engine host')
+      } finally {
+        fs.rmSync(lock, { force: true })
+      }
     })
 
     test('a broken release leaves prod on the old commit, and the stream says why', async () => {

@@ -39,3 +39,20 @@ test('a holder on another host holds it, said to be unchecked; no file is free',
   assert.match(describeLock(state), /not checked from here/)
   assert.deepEqual(await lockState(path.join(path.dirname(file), 'none.json'), {}), { state: 'free' })
 })
+
+test("seen from a container, a holder on the engine's host is judged by its /proc entry there", async (t) => {
+  const holder = { ...thisProcess('npm run docker:vega:upgrade'), host: 'vega', pid: 4242, pidStart: '987654' }
+  const file = withLock(t, holder)
+  // What /proc/4242/stat says on the engine's host, as a throwaway container reads it.
+  const stat = (state: string, start: string) => `4242 (node) ${state} 1 ${'0 '.repeat(17)}${start} 0 0`
+  const engine = (answer: string | null | Error) => ({ name: 'vega', stat: async () => (answer instanceof Error ? Promise.reject(answer) : answer) })
+  assert.equal((await lockState(file, {}, 'a1b2c3d4e5f6', engine(stat('S', '987654')))).state, 'held')
+  const gone = await lockState(file, {}, 'a1b2c3d4e5f6', engine(null))
+  assert.equal(gone.state, 'stale')
+  assert.match(describeLock(gone), /\(pid 4242 is gone on vega\); the next upgrade recovers it$/)
+  assert.equal((await lockState(file, {}, 'a1b2c3d4e5f6', engine(stat('Z', '987654')))).state, 'stale', 'a zombie is dead')
+  assert.equal((await lockState(file, {}, 'a1b2c3d4e5f6', engine(stat('S', '111')))).state, 'stale', 'a reused pid is not the holder')
+  const unreadable = await lockState(file, {}, 'a1b2c3d4e5f6', engine(new Error('no engine')))
+  assert.deepEqual(unreadable.state === 'held' && unreadable.checked, false, 'unreadable: counts as held, unchecked')
+  assert.match(describeLock(await lockState(file, {}, 'a1b2c3d4e5f6', { name: 'other-host', stat: async () => null })), /not checked from here/)
+})
