@@ -222,7 +222,8 @@ if (engine) {
         // Phases appear one by one while the upgrade runs.
         await page.locator('[data-testid=phases] li.done').nth(2).waitFor({ timeout: 120_000 })
         await page.locator('[data-testid=phases] li', { hasText: 'build' }).first().waitFor({ timeout: 120_000 })
-        await page.screenshot({ path: path.join(repoRoot, 'docs', 'self-upgrade.png'), fullPage: true })
+        // The README's picture (docs/self-upgrade.png) is one of these, copied by hand: a test never writes the checkout.
+        await page.screenshot({ path: path.join(repoRoot, 'test-results', 'self-upgrade.png'), fullPage: true })
         await page.locator('[data-testid=outcome]').waitFor({ timeout: 600_000 })
         assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'upgraded')
         const phases = await page.locator('[data-testid=phases] li .phase-name').allTextContents()
