@@ -9,14 +9,13 @@ import { startLoad } from '../../../lib/bench/load.ts'
 import { docker } from '../../../lib/docker/engine.ts'
 import { buildFrontImage } from '../../../lib/docker/front-image.ts'
 import { inspectContainer } from '../../../lib/docker/inspect.ts'
-import { listenProblem } from '../../../lib/ports.ts'
 import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { frontDir, frontFiles } from '../../../lib/vega/front.ts'
 import { readSlots } from '../../../lib/vega/haproxy.ts'
 import { readHistory } from '../../../lib/vega/history.ts'
 import { readReleases } from '../../../lib/vega/releases.ts'
-import { freePortPair } from '../../../lib/ports.ts'
+import { freePorts } from '../../../lib/ports.ts'
 import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
 import { npmRun } from '../../support/npm.ts'
@@ -25,14 +24,6 @@ import { tempDir } from '../../support/server.ts'
 
 const readyRoute = 'web/app/api/ready/route.ts'
 const readyLine = '  return json(result, result.ready ? 200 : 503)'
-
-/** A port with the next two free: the front's, and one per slot for the servers' direct probes. */
-async function freePortTriple(): Promise<number> {
-  for (;;) {
-    const port = await freePortPair()
-    if ((await listenProblem('127.0.0.1', port + 2)) === null) return port
-  }
-}
 
 /** A Server-Sent Events reader: the next event of a type, and when the server ended the stream. */
 async function openEvents(url: string) {
@@ -110,7 +101,7 @@ if (engine) {
 
     before(async () => {
       await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
-      const port = await freePortTriple()
+      const port = await freePorts('127.0.0.1', 3)
       url = `http://127.0.0.1:${port}`
       env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage }
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
@@ -293,7 +284,7 @@ if (engine) {
     test('moves a direct-mode server behind the front in one run, printing the gap it cost once', async () => {
       await withLogs(containers, async () => {
         await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
-        const port = await freePortTriple()
+        const port = await freePorts('127.0.0.1', 3)
         const base = await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })
         const direct = npmRun(scratch.dir, 'docker:vega:up', [], base)
         assert.equal(await direct.exited, 0, direct.stderr())

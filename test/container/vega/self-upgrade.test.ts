@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { docker } from '../../../lib/docker/engine.ts'
 import { buildBaseImage } from '../../../lib/docker/base-image.ts'
 import { buildFrontImage } from '../../../lib/docker/front-image.ts'
-import { freePortPair, listenProblem } from '../../../lib/ports.ts'
+import { freePorts } from '../../../lib/ports.ts'
 import { fetchAnswer } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { repoRoot } from '../../../lib/paths.ts'
@@ -25,13 +25,6 @@ import { scratchCheckout } from '../../support/scratch.ts'
 import { tempDir } from '../../support/server.ts'
 
 const chromiumPath = '/usr/bin/chromium'
-
-async function freePortTriple(): Promise<number> {
-  for (;;) {
-    const port = await freePortPair()
-    if ((await listenProblem('127.0.0.1', port + 2)) === null) return port
-  }
-}
 
 interface Received {
   id: number
@@ -113,7 +106,7 @@ if (engine) {
     before(async () => {
       await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
       await buildBaseImage({ tag: baseImage, env: process.env, progress: createProgress(() => {}), labels: runLabels })
-      const port = await freePortTriple()
+      const port = await freePorts('127.0.0.1', 3)
       url = `http://127.0.0.1:${port}`
       env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage, SF_BASE_IMAGE: baseImage }
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
