@@ -25,6 +25,9 @@ export const slotPort = (port: number, slot: Slot) => port + (slot === 'a' ? 1 :
 /** Behind the front a server's own port is for the deploy scripts' probes only: loopback, whatever SF_VEGA_BIND is. */
 export const slotProbeHost = '127.0.0.1'
 
+/** How often the settle window looks: well inside the two failed checks (2 x 250 ms) the front needs to give up on a server. */
+const settlePollMs = 100
+
 /** How long the old server's open requests get after the settle window before its drain starts. */
 const lingerMs = 5000
 
@@ -79,9 +82,13 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
   // is then one runtime API call, and no request is lost to a restart.
   const error = await settle(ctx, slot, candidate.name, o)
   if (error) {
+    // Back first, words after: the front's own check turns the failing server down within half a
+    // second, and until the old slot is ready again nothing would answer.
+    const rollback = await switchBack(ctx, slot, old, candidate.name)
     progress.note(`new server ${candidate.name} failed inside the settle window: ${error}`)
     await showLogs(candidate.name, env, progress)
-    return { swapped: false, error, rollback: await switchBack(ctx, slot, old, candidate.name) }
+    await retire(ctx, candidate.name)
+    return { swapped: false, error, rollback }
   }
   if (old) {
     // Short requests are over by now. Slow work and long-lived streams may remain: the server's own
@@ -127,32 +134,41 @@ async function settle(ctx: VegaContext, slot: Slot, container: string, o: FrontS
     if (ready.status !== 200) return `${url}/api/ready answered ${ready.status || 'nothing'} inside the settle window`
     const errors = (await errorsAt()) - before
     if (errors > 0) return `the front counted ${errors} connection or response error(s) against the new server inside the settle window`
-    await new Promise((r) => setTimeout(r, 250))
+    await new Promise((r) => setTimeout(r, settlePollMs))
   }
   done()
   return null
 }
 
-/** Put the old server back: it still runs, drained; make its slot ready and retire the new one. */
+/** Put the old server back: it still runs, drained; make its slot ready and hold the new one out. */
 async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null, candidate: string): Promise<string> {
   const { config, env, progress } = ctx
   const name = config.SF_VEGA_NAME
   const { socket } = frontPaths(ctx)
   const done = progress.phase(`switch back to ${name}`)
-  const oldProd = await inspectContainer(name, env)
-  if (!oldProd || !old) {
-    done('nothing to switch back to')
-    await docker(renameArgs(candidate, name), { env })
-    await docker(updateRestartArgs(name, 'unless-stopped'), { env })
-    throw new UpgradeError(`the new ${name} failed inside the settle window and there is no previous server to switch back to; it keeps serving`, 'rolled-back')
+  // The usual case first, with no docker call in the way: the old server runs, drained and checked.
+  if (old && (await admitSlot(socket, old, 2000))) {
+    await setSlotState(socket, failed, 'maint')
+  } else {
+    const oldProd = await inspectContainer(name, env)
+    if (!oldProd || !old) {
+      done('nothing to switch back to')
+      await docker(renameArgs(candidate, name), { env })
+      await docker(updateRestartArgs(name, 'unless-stopped'), { env })
+      throw new UpgradeError(`the new ${name} failed inside the settle window and there is no previous server to switch back to; it keeps serving`, 'rolled-back')
+    }
+    if (!oldProd.running) await docker(startArgs(name), { env })
+    if (!(await admitSlot(socket, old, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
+    await setSlotState(socket, failed, 'maint')
   }
-  if (!oldProd.running) await docker(startArgs(name), { env })
-  if (!(await admitSlot(socket, old, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
-  await setSlotState(socket, failed, 'maint')
   await writeFrontConfig(ctx, old)
-  // Drained, not killed: a request it is answering, or the front's idle connection to it, ends cleanly.
-  await drainContainer(candidate, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
-  await docker(removeContainerArgs(candidate, { force: true }), { env, allowFailure: true })
   done(`old ${name} serves again`)
   return `switched the front back to the old ${name}, which serves again`
+}
+
+/** Drained, not killed: a request it is answering, or the front's idle connection to it, ends cleanly. */
+async function retire(ctx: VegaContext, container: string): Promise<void> {
+  const { config, env, progress } = ctx
+  await drainContainer(container, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+  await docker(removeContainerArgs(container, { force: true }), { env, allowFailure: true })
 }
