@@ -61,6 +61,11 @@ export async function preflightVega(config: SfConfig, env: Env, port = config.SF
   // Behind the front, the port is the front's: held by it is held by us.
   const front = await inspectContainer(`${config.SF_VEGA_NAME}-front`, env)
   const ourFront = front?.labels['sf.role'] === 'vega-front' && front.running && front.ports.some((p) => p.hostPort === port && p.bind === config.SF_VEGA_BIND)
+  if (ourFront && config.SF_VEGA_FRONT === 'none') {
+    throw new ConfigError(
+      `SF_VEGA_FRONT=none, but the front ${front.name} owns port ${port}: a server cannot publish it. Keep the front (unset SF_VEGA_FRONT), or go back to direct mode by removing it first: docker rm -f ${front.name} (the port answers nothing until the next docker:vega:up)`,
+    )
+  }
   if (!(ours && existing?.running) && !ourFront) {
     const taken = await portProblem(config.SF_VEGA_BIND, port, env)
     if (taken) throw new ConfigError(taken)

@@ -301,6 +301,11 @@ if (engine) {
         const again = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)
         assert.equal(await again.exited, 0, again.stderr())
         assert.doesNotMatch(again.stderr(), /answered nothing for/, 'the gap is paid once')
+
+        const back = npmRun(scratch.dir, 'docker:vega:up', [], { ...frontEnv, SF_VEGA_FRONT: 'none' })
+        assert.equal(await back.exited, 2, back.stderr())
+        assert.match(back.stderr(), new RegExp(`SF_VEGA_FRONT=none, but the front ${name}-front owns port ${port}: .*docker rm -f ${name}-front`))
+        assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200, 'refused before anything changed')
       })
     })
   })
