@@ -8,35 +8,27 @@ import type { Env } from '../env.ts'
 import { BuildError } from '../errors.ts'
 import type { Progress } from '../progress.ts'
 import { run } from '../run.ts'
-import { imageExistsArgs } from './args.ts'
 import { parseLdd } from './base-image.ts'
-import { buildImage, docker } from './engine.ts'
+import { buildImage } from './engine.ts'
+import { chooseImage, type ImageChoice } from './image-choice.ts'
 
 export const officialFrontImage = 'haproxy:lts'
 
 /** Where haproxy is inside either image, so one command line serves both. */
 export const frontBinary = '/usr/local/sbin/haproxy'
 
-export interface FrontImageChoice {
-  image: string
-  why: string
-}
-
-export async function chooseFrontImage(o: { configured?: string; env: Env; progress: Progress }): Promise<FrontImageChoice> {
-  const { configured, env, progress } = o
-  if (configured) return { image: configured, why: 'SF_VEGA_FRONT_IMAGE' }
-  if (await exists(officialFrontImage, env)) return { image: officialFrontImage, why: 'present locally' }
-  const done = progress.phase(`pull ${officialFrontImage}`)
-  const pulled = await docker(['pull', '--quiet', officialFrontImage], { env, allowFailure: true, timeoutMs: 120_000 })
-  if (pulled.code === 0) {
-    done()
-    return { image: officialFrontImage, why: 'pulled' }
-  }
-  done(`cannot be pulled: ${(pulled.stderr.trim().split('\n').pop() ?? '').slice(0, 200)}`)
-  const local = await localFrontTag(env)
-  progress.note(`using the local front ${local}, built from this host's haproxy; set SF_VEGA_FRONT_IMAGE to choose another`)
-  if (!(await exists(local, env))) await buildFrontImage({ tag: local, env, progress })
-  return { image: local, why: `${officialFrontImage} cannot be pulled` }
+export function chooseFrontImage(o: { configured?: string; env: Env; progress: Progress }): Promise<ImageChoice> {
+  const { env, progress } = o
+  return chooseImage({
+    configured: o.configured,
+    variable: 'SF_VEGA_FRONT_IMAGE',
+    official: officialFrontImage,
+    localTag: () => localFrontTag(env),
+    buildLocal: (tag) => buildFrontImage({ tag, env, progress }),
+    localIs: (tag) => `front ${tag}, built from this host's haproxy`,
+    env,
+    progress,
+  })
 }
 
 /** sf-haproxy:2.6.12-local for this host's haproxy 2.6.12. */
@@ -90,8 +82,4 @@ async function libraries(program: string, env: Env): Promise<string[]> {
   const { libraries, missing } = parseLdd(result.stdout)
   if (result.code !== 0 || missing.length) throw new BuildError(`ldd ${program} ${missing.length ? `cannot find ${missing.join(', ')}` : `exited with ${result.code}`}: the local front image needs glibc's ldd and a working haproxy on this host`)
   return libraries
-}
-
-async function exists(image: string, env: Env): Promise<boolean> {
-  return (await docker(imageExistsArgs(image), { env, allowFailure: true })).code === 0
 }
