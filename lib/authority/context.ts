@@ -1,7 +1,7 @@
 // What deploy-test and promote check before they change anything: the configuration, the targets
 // file, the digest and that the target can be rolled from here. All of it refuses with exit 2.
 import path from 'node:path'
-import { imageInspectArgs } from '../docker/args.ts'
+import { imageInspectArgs, pullArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import type { Env, SfConfig } from '../env.ts'
 import type { Progress } from '../progress.ts'
@@ -73,7 +73,7 @@ function manifestDigest(root: string): string {
  */
 export async function expectedRelease(context: AuthorityContext, deployerEnv: Env): Promise<ExpectedRelease> {
   const env = context.target.kind === 'docker' ? targetEnv(context.target, deployerEnv) : deployerEnv
-  await withRegistryAccess(context.access, env, (authed) => docker(['pull', '--quiet', context.ref], { env: authed }))
+  await withRegistryAccess(context.access, env, (authed) => docker(pullArgs(context.ref), { env: authed }))
   const format = '{{index .Config.Labels "org.opencontainers.image.revision"}} {{index .Config.Labels "sf.build-id"}}'
   const [commit = '', buildId = ''] = (await docker(imageInspectArgs(context.ref, format), { env })).stdout.trim().split(' ')
   if (!/^[0-9a-f]{40}$/.test(commit) || !buildId) {

@@ -1,6 +1,6 @@
 // The evidence that a digest passed test's probes: the tag `tested-<hex>` on the same repository,
 // pointing at that digest. Recorded by deploy-test after the probes pass; read by promote.
-import { imageInspectArgs } from '../docker/args.ts'
+import { imageInspectArgs, pullArgs, pushArgs, tagArgs } from '../docker/args.ts'
 import { docker, firstLine } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { withRegistryAccess, type RegistryAccess } from './credentials.ts'
@@ -12,9 +12,9 @@ export type Evidence = { ok: true; tag: string } | { ok: false; reason: string }
 export async function recordTested(repository: string, digest: string, access: RegistryAccess, env: Env): Promise<string> {
   const tag = `${repository}:${testedTag(digest)}`
   await withRegistryAccess(access, env, async (authed) => {
-    await docker(['pull', '--quiet', digestRef(repository, digest)], { env: authed })
-    await docker(['tag', digestRef(repository, digest), tag], { env: authed })
-    await docker(['push', '--quiet', tag], { env: authed })
+    await docker(pullArgs(digestRef(repository, digest)), { env: authed })
+    await docker(tagArgs(digestRef(repository, digest), tag), { env: authed })
+    await docker(pushArgs(tag, { quiet: true }), { env: authed })
   })
   return tag
 }
@@ -25,7 +25,7 @@ export async function testedEvidence(repository: string, digest: string, access:
   const howToTest = `roll it to test first: npm run deploy-test -- --digest ${digest}`
   try {
     // Pulled, not inspected locally: only the registry's answer counts, not a tag left on this engine.
-    const pulled = await withRegistryAccess(access, env, (authed) => docker(['pull', '--quiet', tag], { env: authed, allowFailure: true }))
+    const pulled = await withRegistryAccess(access, env, (authed) => docker(pullArgs(tag), { env: authed, allowFailure: true }))
     if (pulled.code !== 0) {
       return { ok: false, reason: `${digest} has not passed test's probes: the registry has no ${tag} (${firstLine(pulled.stderr)}); ${howToTest}` }
     }

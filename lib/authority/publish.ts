@@ -1,7 +1,7 @@
 // npm run publish-image: push the production image `npm run docker:build` made to SF_REGISTRY, read
 // the digest the registry gave it, and write that tag and digest into dist/sf-release-manifest.json.
 import path from 'node:path'
-import { imageInspectArgs } from '../docker/args.ts'
+import { imageInspectArgs, pushArgs, tagArgs } from '../docker/args.ts'
 import { docker, firstLine } from '../docker/engine.ts'
 import { defaultSfServerTag } from '../docker/sf-server-image.ts'
 import type { Env, SfConfig } from '../env.ts'
@@ -56,8 +56,8 @@ export async function publishImage(options: PublishOptions): Promise<Published> 
   done(`${local} is ${imageId.slice(0, 19)}, build ${buildId}`)
 
   done = progress.phase(`docker push ${tag}`)
-  await docker(['tag', local, tag], { env })
-  await withRegistryAccess(access, env, (authed) => docker(['push', tag], { env: authed })).catch((error: unknown) => {
+  await docker(tagArgs(local, tag), { env })
+  await withRegistryAccess(access, env, (authed) => docker(pushArgs(tag), { env: authed })).catch((error: unknown) => {
     throw new PublishError(
       `docker push ${tag} failed: ${(error as Error).message}\ncheck that SF_REGISTRY answers (docker pull from it) and that SF_REGISTRY_USER and SF_REGISTRY_PASSWORD may push`,
     )

@@ -27,6 +27,18 @@ export function imageInspectArgs(image: string, format: string): string[] {
   return ['image', 'inspect', '--format', format, image]
 }
 
+export function pullArgs(image: string): string[] {
+  return ['pull', '--quiet', image]
+}
+
+export function tagArgs(image: string, tag: string): string[] {
+  return ['tag', image, tag]
+}
+
+export function pushArgs(tag: string, options: { quiet?: boolean } = {}): string[] {
+  return ['push', ...(options.quiet ? ['--quiet'] : []), tag]
+}
+
 /** Exits 0 exactly when the image exists locally (prints its id). */
 export function imageExistsArgs(image: string): string[] {
   return imageInspectArgs(image, '{{.Id}}')

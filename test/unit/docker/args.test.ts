@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, killArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs } from '../../../lib/docker/args.ts'
+import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, killArgs, pullArgs, pushArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs, tagArgs } from '../../../lib/docker/args.ts'
 
 describe('buildArgs', () => {
   test('names the Dockerfile and tag, then build args and labels in the order given, the context last', () => {
@@ -48,6 +48,15 @@ describe('image inspection and removal', () => {
 
   test('removeImagesArgs forces removal of every image given', () => {
     assert.deepEqual(removeImagesArgs(['a:1', 'sha256:ff']), ['image', 'rm', '--force', 'a:1', 'sha256:ff'])
+  })
+})
+
+describe('registry', () => {
+  test('pulls quietly, tags, and pushes (quietly when asked)', () => {
+    assert.deepEqual(pullArgs('haproxy:lts'), ['pull', '--quiet', 'haproxy:lts'])
+    assert.deepEqual(tagArgs('sf-server:0.1.0-abc', '127.0.0.1:5000/sf-server:0.1.0-abc'), ['tag', 'sf-server:0.1.0-abc', '127.0.0.1:5000/sf-server:0.1.0-abc'])
+    assert.deepEqual(pushArgs('127.0.0.1:5000/sf-server:t'), ['push', '127.0.0.1:5000/sf-server:t'])
+    assert.deepEqual(pushArgs('127.0.0.1:5000/sf-server:t', { quiet: true }), ['push', '--quiet', '127.0.0.1:5000/sf-server:t'])
   })
 })
 
