@@ -7,20 +7,15 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { startLoad } from '../../../lib/bench/load.ts'
 import { docker } from '../../../lib/docker/engine.ts'
-import { buildFrontImage } from '../../../lib/docker/front-image.ts'
 import { inspectContainer } from '../../../lib/docker/inspect.ts'
 import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
-import { createProgress } from '../../../lib/progress.ts'
 import { frontDir, frontFiles } from '../../../lib/vega/front.ts'
 import { readSlots } from '../../../lib/vega/haproxy.ts'
 import { readHistory } from '../../../lib/vega/history.ts'
 import { readReleases } from '../../../lib/vega/releases.ts'
-import { freePorts } from '../../../lib/ports.ts'
-import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
-import { workspacesFixture } from '../../support/fixtures.ts'
+import { containerNames, requireEngine, withLogs } from '../../support/docker.ts'
+import { frontRun } from '../../support/front.ts'
 import { npmRun } from '../../support/npm.ts'
-import { scratchCheckout } from '../../support/scratch.ts'
-import { tempDir } from '../../support/server.ts'
 
 const readyRoute = 'web/app/api/ready/route.ts'
 const readyLine = '  return json(result, result.ready ? 200 : 503)'
@@ -62,32 +57,17 @@ async function openEvents(url: string) {
   }
 }
 
-/** Everything a front run made: the servers, the front, their network, the images and the folders. */
-async function removeFrontRun(o: { name: string; images: string[]; scratch: { remove(): void }; fixture: { cleanup(): void }; sfHome: string }) {
-  await removeContainers([o.name, `${o.name}-candidate`, `${o.name}-previous`, `${o.name}-front`])
-  await docker(['network', 'rm', `${o.name}-net`], { env: process.env, allowFailure: true })
-  await removeImages(o.images)
-  o.scratch.remove()
-  o.fixture.cleanup()
-  fs.rmSync(path.dirname(o.sfHome), { recursive: true, force: true })
-}
-
 const engine = await requireEngine('the front proxy container tests')
 if (engine) {
   describe('SF_VEGA_FRONT=haproxy', { timeout: 900_000 }, () => {
-    const scratch = scratchCheckout()
-    const fixture = workspacesFixture()
-    const sfHome = path.join(tempDir('front-home'), '.sf')
-    const name = `sf-front-${runId}`
-    const image = `sf-source-server-front:${runId}`
-    const frontImage = `sf-haproxy-test:${runId}`
-    const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`]
+    const run = frontRun('front')
+    const { scratch, sfHome, name, containers } = run
     const files = frontFiles(frontDir(sfHome, name))
     let env: Record<string, string>
     let url: string
 
     const upgrade = (...args: string[]) => npmRun(scratch.dir, 'docker:vega:upgrade', ['--json', ...args], env)
-    const servedCommit = async () => ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { git: { commit: string } } }).manifest.git.commit
+    const servedCommit = () => run.servedCommit(url)
 
     /** Exactly prod and the front are left, prod's slot is the only one the front routes to, and it is up. */
     const assertOneReadyServer = async () => {
@@ -100,14 +80,11 @@ if (engine) {
     }
 
     before(async () => {
-      await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
-      const port = await freePorts('127.0.0.1', 3)
-      url = `http://127.0.0.1:${port}`
-      env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage }
+      ;({ url, env } = await run.prepare())
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
       assert.equal(await up.exited, 0, up.stderr())
     })
-    after(() => removeFrontRun({ name, images: [image, frontImage], scratch, fixture, sfHome }))
+    after(() => run.remove())
 
     test('the front owns the port; the server publishes only its loopback probe port; the admin socket is a 0600 file, never TCP', async () => {
       const front = await inspectContainer(`${name}-front`, process.env)
@@ -271,26 +248,18 @@ if (engine) {
 
 if (engine) {
   describe('docker:vega:up from direct mode', { timeout: 600_000 }, () => {
-    const scratch = scratchCheckout()
-    const fixture = workspacesFixture()
-    const sfHome = path.join(tempDir('move-home'), '.sf')
-    const name = `sf-move-${runId}`
-    const image = `sf-source-server-move:${runId}`
-    const frontImage = `sf-haproxy-move:${runId}`
-    const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`]
+    const run = frontRun('move')
+    const { scratch, name, containers } = run
 
-    after(() => removeFrontRun({ name, images: [image, frontImage], scratch, fixture, sfHome }))
+    after(() => run.remove())
 
     test('moves a direct-mode server behind the front in one run, printing the gap it cost once', async () => {
       await withLogs(containers, async () => {
-        await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
-        const port = await freePorts('127.0.0.1', 3)
-        const base = await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })
+        const { port, direct: base, env: frontEnv } = await run.prepare()
         const direct = npmRun(scratch.dir, 'docker:vega:up', [], base)
         assert.equal(await direct.exited, 0, direct.stderr())
         assert.deepEqual((await inspectContainer(name, process.env))?.ports.map((p) => p.hostPort), [port], 'direct mode: the server publishes the port')
 
-        const frontEnv = { ...base, SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage }
         const moved = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)
         assert.equal(await moved.exited, 0, moved.stderr())
         assert.match(moved.stderr(), new RegExp(`moved ${name} behind ${name}-front: 127\\.0\\.0\\.1:${port} answered nothing for \\d+ ms, this once`))

@@ -10,19 +10,15 @@ import { after, before, describe, test } from 'node:test'
 import { chromium, type Browser } from 'playwright-core'
 import { docker } from '../../../lib/docker/engine.ts'
 import { buildBaseImage } from '../../../lib/docker/base-image.ts'
-import { buildFrontImage } from '../../../lib/docker/front-image.ts'
-import { freePorts } from '../../../lib/ports.ts'
 import { fetchAnswer } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 import { lockFile, thisProcess } from '../../../lib/vega/lock.ts'
 import { readEvents } from '../../../lib/vega/upgrade-events.ts'
 import { eventsFile, upgraderName } from '../../../lib/vega/upgrader.ts'
-import { containerNames, removeContainers, removeImages, requireEngine, runId, runLabels, vegaEnv, withLogs } from '../../support/docker.ts'
-import { workspacesFixture } from '../../support/fixtures.ts'
+import { containerNames, requireEngine, runId, runLabels, withLogs } from '../../support/docker.ts'
+import { frontRun } from '../../support/front.ts'
 import { npmRun } from '../../support/npm.ts'
-import { scratchCheckout } from '../../support/scratch.ts'
-import { tempDir } from '../../support/server.ts'
 
 const chromiumPath = '/usr/bin/chromium'
 
@@ -75,22 +71,18 @@ async function readUpgradeStream(url: string, token: string): Promise<{ events: 
 const engine = await requireEngine('the self-upgrade container tests')
 if (engine) {
   describe('a vega server upgrading itself', { timeout: 1_200_000 }, () => {
-    const scratch = scratchCheckout()
-    const fixture = workspacesFixture()
-    const sfHome = path.join(tempDir('self-upgrade-home'), '.sf')
-    const name = `sf-self-${runId}`
-    const image = `sf-source-server-self:${runId}`
-    const frontImage = `sf-haproxy-self:${runId}`
+    const run = frontRun('self')
+    const { scratch, sfHome, name } = run
     // A base of this run's own: the upgrader runs in the runtime image, and a local base built before
     // it carried coreutils' timeout (which the docker seam needs) would fail there.
     const baseImage = `sf-node-base-self:${runId}`
-    const containers = [name, `${name}-candidate`, `${name}-previous`, `${name}-front`, upgraderName(name)]
+    const containers = [...run.containers, upgraderName(name)]
     let env: Record<string, string>
     let url: string
     let token: string
     let browser: Browser | undefined
 
-    const servedCommit = async () => ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { git: { commit: string } } }).manifest.git.commit
+    const servedCommit = () => run.servedCommit(url)
     const start = async (body: unknown = {}) => {
       const r = await fetch(`${url}/api/server-upgrade`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
       return { status: r.status, json: (await r.json()) as { id: string; events: string; error?: string } }
@@ -104,23 +96,15 @@ if (engine) {
     }
 
     before(async () => {
-      await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
       await buildBaseImage({ tag: baseImage, env: process.env, progress: createProgress(() => {}), labels: runLabels })
-      const port = await freePorts('127.0.0.1', 3)
-      url = `http://127.0.0.1:${port}`
-      env = { ...(await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })), SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage, SF_BASE_IMAGE: baseImage }
+      ;({ url, env } = await run.prepare({ SF_BASE_IMAGE: baseImage }))
       const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
       assert.equal(await up.exited, 0, up.stderr())
       token = fs.readFileSync(path.join(sfHome, 'admin-token'), 'utf8').trim()
     })
     after(async () => {
       await browser?.close()
-      await removeContainers(containers)
-      await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
-      await removeImages([image, frontImage, baseImage])
-      scratch.remove()
-      fixture.cleanup()
-      fs.rmSync(path.dirname(sfHome), { recursive: true, force: true })
+      await run.remove({ containers: [upgraderName(name)], images: [baseImage] })
     })
 
     test('POST upgrades to the checkout’s new commit; the stream, read across the switch, has every phase once, in order, then upgraded; a second POST meanwhile gets 409; the upgrader is gone', async () => {
