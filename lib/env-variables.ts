@@ -75,6 +75,11 @@ export function shownValue(value: string, secret = false): string {
   return `${JSON.stringify(value.slice(0, shownPrefix))}… (${value.length} characters)`
 }
 
+/** A name as a warning shows it: a long one by a prefix and its length. */
+export function shownName(name: string): string {
+  return name.length <= shownPrefix ? name : `${name.slice(0, shownPrefix)}… (${name.length} characters)`
+}
+
 /** More names than any deployment answers under; the list is checked on every request. */
 const maxHostNames = 256
 

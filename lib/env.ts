@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
-import { shownValue, sfVariables, type Env, type EnvContext, type SfConfig, type SfVariable, type Variable } from './env-variables.ts'
+import { shownName, shownValue, sfVariables, type Env, type EnvContext, type SfConfig, type SfVariable, type Variable } from './env-variables.ts'
 import { ConfigError } from './errors.ts'
 
 export type { Env, EnvContext, SfConfig, SfVariable }
@@ -99,14 +99,15 @@ export function envWarnings(env: Env, checkout: string): string[] {
   const file = path.join(checkout, '.env')
   const warnings = Object.keys(fromFile)
     .filter((name) => !name.startsWith('SF_'))
-    .map((name) => `${file}: ${name} is ignored: .env holds SF_* variables only; set it in the environment if the server needs it`)
+    .map((name) => `${file}: ${shownName(name)} is ignored: .env holds SF_* variables only; set it in the environment if the server needs it`)
   const known = [...Object.keys(sfVariables), ...otherSfVariables]
   for (const name of new Set([...Object.keys(fromFile), ...Object.keys(env)])) {
     if (!name.startsWith('SF_') || known.includes(name)) continue
-    const [closest] = known.map((k) => [k, editDistance(name, k)] as const).sort((a, b) => a[1] - b[1])
+    // The distance is at least the difference in length: only names within 3 of it can be meant.
+    const [closest] = known.filter((k) => Math.abs(k.length - name.length) <= 3).map((k) => [k, editDistance(name, k)] as const).sort((a, b) => a[1] - b[1])
     const from = name in env ? '' : ' (from .env)'
     const hint = closest && closest[1] <= 3 ? `did you mean ${closest[0]}?` : 'see the configuration table in README.md'
-    warnings.push(`${name}${from} is not a variable SF reads: ${hint}`)
+    warnings.push(`${shownName(name)}${from} is not a variable SF reads: ${hint}`)
   }
   return warnings
 }

@@ -356,4 +356,11 @@ describe('the .env file, bounded', () => {
     fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=5000\nSF_WEB_HOST=localhost\nOTHER=1\n')
     assert.deepEqual(dotenvOrigins({ SF_WEB_HOST: '::1' }, checkout), { SF_WEB_PORT: { file: path.join(checkout, '.env') } })
   })
+
+  test('names an unknown variable of 100000 characters by a short prefix only', (t) => {
+    const checkout = tempDir(t)
+    const name = `SF_${'Q'.repeat(100_000)}`
+    fs.writeFileSync(path.join(checkout, '.env'), `${name}=1\n`)
+    assert.deepEqual(envWarnings({}, checkout), [`SF_${'Q'.repeat(37)}… (100003 characters) (from .env) is not a variable SF reads: see the configuration table in README.md`])
+  })
 })
