@@ -1,6 +1,7 @@
 // What every entry point shares: print `error: <message>` and set a non-zero exit code.
 // Only entry points end the process; lib/ throws.
-import { ConfigError, SfError } from './errors.ts'
+import os from 'node:os'
+import { ConfigError, InterruptedError, SfError } from './errors.ts'
 
 /** parseArgs, with an unknown or malformed flag reported as bad input (exit 2), not as a crash. */
 export function flagsOrConfigError<T>(parse: () => T): T {
@@ -11,7 +12,7 @@ export function flagsOrConfigError<T>(parse: () => T): T {
   }
 }
 
-/** Exit codes: 1 for a failure, 2 for bad input (nothing was changed). */
+/** Exit codes: 1 for a failure, 2 for bad input (nothing was changed), 128+signal when a signal stopped it. */
 export async function runEntry(main: () => Promise<number | void>, argv: readonly string[] = process.argv): Promise<void> {
   try {
     const code = await main()
@@ -20,7 +21,7 @@ export async function runEntry(main: () => Promise<number | void>, argv: readonl
     const verbose = argv.includes('--verbose') || process.env.SF_VERBOSE === '1'
     const known = error instanceof SfError
     process.stderr.write(`error: ${known && !verbose ? error.message : ((error as Error).stack ?? String(error))}\n`)
-    process.exitCode = error instanceof ConfigError ? 2 : 1
+    process.exitCode = error instanceof ConfigError ? 2 : error instanceof InterruptedError ? 128 + os.constants.signals[error.signal] : 1
   }
 }
 

@@ -65,12 +65,34 @@ export const adminTokenRule = {
   message: 'must be at least 16 characters with no spaces (try: openssl rand -hex 32)',
 }
 
+/** How much of a bad value a problem shows: enough to recognise it, never a page of it. */
+const shownPrefix = 40
+
+/** A value as a problem shows it: a secret by its length only, a long one by a prefix and its length. */
+export function shownValue(value: string, secret = false): string {
+  if (secret) return `(${value.length} characters, not shown)`
+  if (value.length <= shownPrefix) return JSON.stringify(value)
+  return `${JSON.stringify(value.slice(0, shownPrefix))}… (${value.length} characters)`
+}
+
+/** A name as a warning shows it: a long one by a prefix and its length. */
+export function shownName(name: string): string {
+  return name.length <= shownPrefix ? name : `${name.slice(0, shownPrefix)}… (${name.length} characters)`
+}
+
+/** More names than any deployment answers under; the list is checked on every request. */
+const maxHostNames = 256
+
 /** Host names separated by commas; a leading dot stands for every name under it. */
 const hostList = z.string().transform((v, ctx) => {
   const names = v.split(',').map((n) => n.trim()).filter(Boolean)
+  if (names.length > maxHostNames) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${maxHostNames} host names (${names.length} given)` })
+    return z.NEVER
+  }
   const bad = names.find((n) => !isBindHost(n.startsWith('.') ? n.slice(1) : n) || net.isIP(n) !== 0)
   if (bad !== undefined || names.length === 0) {
-    ctx.addIssue({ code: 'custom', message: `must be host names separated by commas (sf.example.com, or .example.com for every name under it)${bad === undefined ? '' : `; ${JSON.stringify(bad)} is not one`}` })
+    ctx.addIssue({ code: 'custom', message: `must be host names separated by commas (sf.example.com, or .example.com for every name under it)${bad === undefined ? '' : `; ${shownValue(bad)} is not one`}` })
     return z.NEVER
   }
   return names
@@ -81,6 +103,8 @@ export interface Variable {
   description: string
   /** The default as documentation shows it. */
   defaultText: string
+  /** A secret: problems name its length, never its value. */
+  secret?: boolean
   /** The default value, from the context and the values resolved before it; undefined when one it needs was bad. */
   default?: (ctx: Required<EnvContext>, resolved: Env) => string | undefined
 }
@@ -154,6 +178,7 @@ export const sfVariables = {
     ),
     description: 'Bearer token for admin endpoints; when unset the server uses SF_HOME/admin-token, made on first start.',
     defaultText: '(unset)',
+    secret: true,
   },
   SF_IMAGE_TAG: {
     schema: optional(z.string().refine(isImageReference, { error: 'must be an image reference such as registry/sf:1.2.3' })),
@@ -184,11 +209,13 @@ export const sfVariables = {
     schema: optional(z.string().refine((v) => !/[\s:]/.test(v), { error: 'must be a user name without spaces or colons' })),
     description: 'User for SF_REGISTRY; with SF_REGISTRY_PASSWORD, used only for that registry and only while a command runs.',
     defaultText: '(unset: no login)',
+    secret: true,
   },
   SF_REGISTRY_PASSWORD: {
     schema: optional(z.string()),
     description: 'Password or token for SF_REGISTRY_USER (a Forgejo secret in CI); never printed.',
     defaultText: '(unset)',
+    secret: true,
   },
   SF_TARGETS: {
     schema: absolutePath,

@@ -33,6 +33,17 @@ export class CommandError extends SfError {
   }
 }
 
+/** A signal stopped the command; what it had started was stopped and its secrets removed first. */
+export class InterruptedError extends SfError {
+  override name = 'InterruptedError'
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals,
+  ) {
+    super(message)
+  }
+}
+
 /** A probe or wait did not succeed before its deadline. */
 export class ProbeError extends SfError {
   override name = 'ProbeError'

@@ -10,6 +10,8 @@ export interface RunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void
   /** Resolve with the result instead of throwing when the exit code is not 0. */
   allowFailure?: boolean
+  /** Stop the program when this aborts: SIGTERM, then SIGKILL if it has not exited 5 s later. */
+  signal?: AbortSignal
 }
 
 export interface RunResult {
@@ -20,6 +22,7 @@ export interface RunResult {
 
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new CommandError(`${command} was not started: stopped by ${String(options.signal.reason)}`, null, ''))
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: (options.env ?? process.env) as NodeJS.ProcessEnv,
@@ -37,6 +40,12 @@ export function run(command: string, args: readonly string[], options: RunOption
       })
       child[stream].on('end', () => partial && options.onLine?.(partial, stream))
     }
+    const stop = () => {
+      child.kill('SIGTERM')
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref()
+    }
+    options.signal?.addEventListener('abort', stop, { once: true })
+    child.on('close', () => options.signal?.removeEventListener('abort', stop))
     child.on('error', (error) =>
       reject(new CommandError(`could not run ${command}: ${error.message}`, null, '')),
     )

@@ -73,7 +73,7 @@ function manifestDigest(root: string): string {
  */
 export async function expectedRelease(context: AuthorityContext, deployerEnv: Env): Promise<ExpectedRelease> {
   const env = context.target.kind === 'docker' ? targetEnv(context.target, deployerEnv) : deployerEnv
-  await withRegistryAccess(context.access, env, (authed) => docker(pullArgs(context.ref), { env: authed }))
+  await withRegistryAccess(context.access, env, (authed, signal) => docker(pullArgs(context.ref), { env: authed, signal }))
   const format = '{{index .Config.Labels "org.opencontainers.image.revision"}} {{index .Config.Labels "sf.build-id"}}'
   const [commit = '', buildId = ''] = (await docker(imageInspectArgs(context.ref, format), { env })).stdout.trim().split(' ')
   if (!/^[0-9a-f]{40}$/.test(commit) || !buildId) {

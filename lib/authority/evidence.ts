@@ -3,6 +3,7 @@
 import { imageInspectArgs, pullArgs, pushArgs, tagArgs } from '../docker/args.ts'
 import { docker, firstLine } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
+import { InterruptedError } from '../errors.ts'
 import { withRegistryAccess, type RegistryAccess } from './credentials.ts'
 import { digestIn, digestRef, testedTag } from './image-ref.ts'
 
@@ -11,21 +12,21 @@ export type Evidence = { ok: true; tag: string } | { ok: false; reason: string }
 /** Tag `repository@digest` as tested and push the tag (the image's layers are already there). */
 export async function recordTested(repository: string, digest: string, access: RegistryAccess, env: Env): Promise<string> {
   const tag = `${repository}:${testedTag(digest)}`
-  await withRegistryAccess(access, env, async (authed) => {
-    await docker(pullArgs(digestRef(repository, digest)), { env: authed })
-    await docker(tagArgs(digestRef(repository, digest), tag), { env: authed })
-    await docker(pushArgs(tag, { quiet: true }), { env: authed })
+  await withRegistryAccess(access, env, async (authed, signal) => {
+    await docker(pullArgs(digestRef(repository, digest)), { env: authed, signal })
+    await docker(tagArgs(digestRef(repository, digest), tag), { env: authed, signal })
+    await docker(pushArgs(tag, { quiet: true }), { env: authed, signal })
   })
   return tag
 }
 
-/** Whether the registry holds `tested-<hex>` for exactly this digest. A check: it never throws. */
+/** Whether the registry holds `tested-<hex>` for exactly this digest. A check: it throws only when a signal stops it. */
 export async function testedEvidence(repository: string, digest: string, access: RegistryAccess, env: Env): Promise<Evidence> {
   const tag = `${repository}:${testedTag(digest)}`
   const howToTest = `roll it to test first: npm run deploy-test -- --digest ${digest}`
   try {
     // Pulled, not inspected locally: only the registry's answer counts, not a tag left on this engine.
-    const pulled = await withRegistryAccess(access, env, (authed) => docker(pullArgs(tag), { env: authed, allowFailure: true }))
+    const pulled = await withRegistryAccess(access, env, (authed, signal) => docker(pullArgs(tag), { env: authed, allowFailure: true, signal }))
     if (pulled.code !== 0) {
       return { ok: false, reason: `${digest} has not passed test's probes: the registry has no ${tag} (${firstLine(pulled.stderr)}); ${howToTest}` }
     }
@@ -36,6 +37,7 @@ export async function testedEvidence(repository: string, digest: string, access:
     }
     return { ok: true, tag }
   } catch (error) {
+    if (error instanceof InterruptedError) throw error // a signal stops the command; it is not evidence
     return { ok: false, reason: `could not read ${tag} from the registry: ${(error as Error).message}` }
   }
 }

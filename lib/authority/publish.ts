@@ -5,7 +5,7 @@ import { imageInspectArgs, pushArgs, tagArgs } from '../docker/args.ts'
 import { docker, firstLine } from '../docker/engine.ts'
 import { defaultSfServerTag } from '../docker/sf-server-image.ts'
 import type { Env, SfConfig } from '../env.ts'
-import { BuildError, ConfigError } from '../errors.ts'
+import { BuildError, ConfigError, InterruptedError } from '../errors.ts'
 import { distPaths } from '../paths.ts'
 import type { Progress } from '../progress.ts'
 import { readManifest } from '../release/manifest.ts'
@@ -57,7 +57,8 @@ export async function publishImage(options: PublishOptions): Promise<Published> 
 
   done = progress.phase(`docker push ${tag}`)
   await docker(tagArgs(local, tag), { env })
-  await withRegistryAccess(access, env, (authed) => docker(pushArgs(tag), { env: authed })).catch((error: unknown) => {
+  await withRegistryAccess(access, env, (authed, signal) => docker(pushArgs(tag), { env: authed, signal })).catch((error: unknown) => {
+    if (error instanceof InterruptedError) throw error
     throw new PublishError(
       `docker push ${tag} failed: ${(error as Error).message}\ncheck that SF_REGISTRY answers (docker pull from it) and that SF_REGISTRY_USER and SF_REGISTRY_PASSWORD may push`,
     )

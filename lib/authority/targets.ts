@@ -12,7 +12,10 @@ const name = z
 
 const httpUrl = z
   .string()
-  .refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: 'must be the base URL the probes reach, such as http://sf.example:4000 (no path)' })
+  .refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: 'must be the base URL the probes reach, such as http://sf.example:4000 (no path)', abort: true })
+  .refine((v) => !/^https?:\/\/[^/]*@/.test(v), {
+    error: 'must not hold a user or password (user:pass@): the probes need none, and the url is printed in every phase line; registry credentials go in SF_REGISTRY_USER and SF_REGISTRY_PASSWORD',
+  })
   .transform((v) => v.replace(/\/$/, ''))
 
 const kubernetesTarget = z

@@ -16,6 +16,8 @@ export interface DockerOptions {
   timeoutMs?: number
   /** `docker build` uses BuildKit unless this is false (for CLIs that need the missing buildx plugin). */
   buildkit?: boolean
+  /** Stop docker when this aborts (a signal to this process, with credentials in its config). */
+  signal?: AbortSignal
 }
 
 /** The program, arguments and environment one docker call runs with. */
@@ -44,6 +46,7 @@ export function docker(args: readonly string[], options: DockerOptions): Promise
     env: call.env,
     onLine: options.onLine,
     allowFailure: options.allowFailure,
+    signal: options.signal,
   })
 }
 

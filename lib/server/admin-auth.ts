@@ -1,5 +1,6 @@
 // Admin auth: a bearer token from SF_ADMIN_TOKEN or SF_HOME/admin-token (made mode 0600 on first
-// start), compared in constant time. The file is held to the rules SF_ADMIN_TOKEN is held to.
+// start), compared in constant time. The file is held to the rules SF_ADMIN_TOKEN is held to, and
+// to ssh's rules for who may have written it.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -12,12 +13,28 @@ export type AdminToken =
 
 export const adminTokenFileName = 'admin-token'
 
-/** The configured token; creates SF_HOME/admin-token when neither it nor SF_ADMIN_TOKEN exists. */
-export function resolveAdminToken(options: { envToken?: string; sfHome: string }): AdminToken {
+/**
+ * The configured token; creates SF_HOME/admin-token when neither it nor SF_ADMIN_TOKEN exists. As ssh
+ * does with authorized_keys, a token another user could have put there is refused: SF_HOME must be
+ * writable by its owner alone, and it and the file must belong to the server's user (`uid`) or root.
+ * A server running as root (the vega container) trusts the owner of SF_HOME as well: the operator
+ * whose ~/.sf is mounted there.
+ */
+export function resolveAdminToken(options: { envToken?: string; sfHome: string; uid?: number }): AdminToken {
   if (options.envToken) return { token: options.envToken, source: 'SF_ADMIN_TOKEN' }
   const file = path.join(options.sfHome, adminTokenFileName)
+  const uid = options.uid ?? process.getuid?.()
   try {
+    const home = uid === undefined ? null : sfHomeOwner(options.sfHome, file, uid)
+    if (home && 'problem' in home) return { token: null, reason: home.problem }
     const existing = readToken(file)
+    if (existing && uid !== undefined && ![uid, 0, home?.owner].includes(existing.uid)) {
+      return { token: null, reason: `${file} belongs to uid ${existing.uid}, not to uid ${uid} that the server runs as: someone else may have written it; delete it to have a token made at the next start, or write your own` }
+    }
+    const mode = existing && `0${existing.mode.toString(8)}`
+    if (existing && (existing.mode & 0o022) !== 0) {
+      return { token: null, reason: `${file} has mode ${mode}: other users of this host can change the admin token; run chmod 600 ${file}, and write a new token into it` }
+    }
     if (existing?.token === '') return { token: null, reason: `${file} is empty: delete it to have a token made at the next start, or write one (16+ characters) into it` }
     if (existing && !adminTokenRule.test(existing.token)) {
       return {
@@ -27,8 +44,7 @@ export function resolveAdminToken(options: { envToken?: string; sfHome: string }
     }
     if (existing) {
       if ((existing.mode & 0o077) === 0) return { token: existing.token, source: 'file', file }
-      const mode = `0${existing.mode.toString(8)}`
-      return { token: existing.token, source: 'file', file, warning: `${file} has mode ${mode}: other users of this host can read or change the admin token; run chmod 600 ${file}` }
+      return { token: existing.token, source: 'file', file, warning: `${file} has mode ${mode}: other users of this host can read the admin token; run chmod 600 ${file}` }
     }
     fs.mkdirSync(options.sfHome, { recursive: true, mode: 0o700 })
     fs.writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
@@ -39,11 +55,29 @@ export function resolveAdminToken(options: { envToken?: string; sfHome: string }
   }
 }
 
+/** SF_HOME's owner, or why SF_HOME cannot be trusted to hold the token; null when it does not exist yet. */
+function sfHomeOwner(sfHome: string, file: string, uid: number): { owner: number } | { problem: string } | null {
+  let stat: fs.Stats
+  try {
+    stat = fs.statSync(sfHome)
+  } catch {
+    return null // made below, mode 0700; or its creation fails with its own reason
+  }
+  if (uid !== 0 && stat.uid !== uid && stat.uid !== 0) {
+    return { problem: `${sfHome} (SF_HOME) belongs to uid ${stat.uid}, not to uid ${uid} that the server runs as: point SF_HOME at a folder of your own` }
+  }
+  // Sticky or not: in a folder others may write, they may put an admin-token before the server does.
+  if ((stat.mode & 0o022) !== 0) {
+    return { problem: `${sfHome} (SF_HOME) has mode 0${(stat.mode & 0o7777).toString(8)}: other users of this host can put an admin token in it; run chmod 700 ${sfHome}, and delete ${file} unless you wrote it` }
+  }
+  return { owner: stat.uid }
+}
+
 /**
  * The token in `file` ('' when it is empty) and the file's mode; null when there is no file. The
  * file is opened without following a link, so the file checked is the file read.
  */
-function readToken(file: string): { token: string; mode: number } | null {
+function readToken(file: string): { token: string; mode: number; uid: number } | null {
   let fd: number
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
@@ -58,7 +92,7 @@ function readToken(file: string): { token: string; mode: number } | null {
   try {
     const stat = fs.fstatSync(fd)
     if (!stat.isFile()) throw new ConfigError(`${file} is not a file: move it away to have a token made at the next start`)
-    return { token: fs.readFileSync(fd, 'utf8').trim(), mode: stat.mode & 0o777 }
+    return { token: fs.readFileSync(fd, 'utf8').trim(), mode: stat.mode & 0o777, uid: stat.uid }
   } finally {
     fs.closeSync(fd)
   }

@@ -2,9 +2,10 @@
 // finds the staged web host and runs it as a child with SF_* set, forwarding signals and exiting with
 // the host's status.
 import { spawn } from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { envWarnings, loadEnv, readConfig, type Env, type SfConfig } from '../env.ts'
+import { dotenvOrigins, envWarnings, loadEnv, readConfig, type Env, type SfConfig } from '../env.ts'
 import { BuildError, ConfigError } from '../errors.ts'
 import { manifestMismatch, readManifest } from '../release/manifest.ts'
 import { distPaths } from '../paths.ts'
@@ -24,6 +25,7 @@ The host gets SF_RELEASE_MANIFEST, SF_WEB_PROJECT_CWD, SF_WEB_HOST and SF_WEB_PO
 drain it: /api/ready answers 503 at once, running work finishes, and it exits 0 when done, or 1 at
 SF_RPC_SHUTDOWN_GRACE_MS (default 600000). Other SF_* variables are read from the environment and
 the checkout's .env (see README.md).`
+
 
 /** The names a problem is reported under when it came from a flag. */
 const flagNames = { SF_WORKSPACE_DIR: '<workspace>', SF_WEB_HOST: '--host', SF_WEB_PORT: '--port' } as const
@@ -51,16 +53,20 @@ export async function planServer(argv: string[], env: Env, distDir: string): Pro
   }
 
   const checkout = path.dirname(distDir)
-  const given: Env = {
-    ...loadEnv(env, checkout),
+  const flags: Env = {
     SF_WORKSPACE_DIR: path.resolve(workspace),
     ...(parsed.values.host !== undefined && { SF_WEB_HOST: parsed.values.host }),
     ...(parsed.values.port !== undefined && { SF_WEB_PORT: parsed.values.port }),
   }
+  const given: Env = { ...loadEnv(env, checkout), ...flags }
   // The web host sees the workspace under its own name; the loader sets it.
   delete given.SF_WEB_PROJECT_CWD
-  const fromFlags = new Set([...(parsed.values.host !== undefined ? ['SF_WEB_HOST'] : []), ...(parsed.values.port !== undefined ? ['SF_WEB_PORT'] : [])])
-  const config = readConfig(given, { checkout }, flagNames, fromFlags)
+  // A problem names where its value came from: the flag, the .env file, or (unmarked) the environment.
+  const origins = {
+    ...dotenvOrigins(env, checkout),
+    ...Object.fromEntries(Object.keys(flags).map((name) => [name, { flag: flagNames[name as keyof typeof flagNames] }])),
+  }
+  const config = readConfig(given, { checkout }, origins)
 
   const pinned = config.SF_WEB_BUILD_ID
   const host = await currentWebHost(pinned ? path.join(distPaths(checkout).webBuilds, pinned, 'web') : distPaths(checkout).webStandalone, { verifyDigest: false })
@@ -131,12 +137,10 @@ export function runServer(plan: LoaderPlan): Promise<number> {
     child.on('error', (error) => reject(new BuildError(`could not start ${plan.serverJs}: ${error.message}`)))
     child.on('exit', (code, signal) => {
       for (const [s, h] of handlers) process.off(s, h)
-      resolve(code ?? 128 + (signal ? (osSignals[signal] ?? 0) : 0))
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0))
     })
   })
 }
-
-const osSignals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
 /** Refuse early, with the fix, when the address cannot be bound. */
 async function assertPortFree(host: string, port: number): Promise<void> {

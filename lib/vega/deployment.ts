@@ -43,6 +43,14 @@ export function deploymentEnv(config: SfConfig): Record<string, string> {
   return env
 }
 
+/**
+ * Only the deployment variables of a recorded env: the file lives under SF_HOME, and whatever else it
+ * holds must not reach the upgrader, which runs with the docker socket and the host's pids.
+ */
+export function deploymentVariablesOf(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(deploymentVariables.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])))
+}
+
 export async function recordDeployment(config: SfConfig): Promise<void> {
   const file = deploymentFile(config.SF_HOME, config.SF_VEGA_NAME)
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })

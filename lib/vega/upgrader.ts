@@ -6,6 +6,7 @@
 // ports) and pid namespace (the pid it records in the lock is a host pid, which the CLI can check).
 import path from 'node:path'
 import type { ContainerSpec } from '../docker/args.ts'
+import { deploymentVariablesOf } from './deployment.ts'
 
 export type UpgraderAction = 'upgrade' | 'rollback'
 
@@ -24,7 +25,7 @@ export interface UpgraderInputs {
   sfHome: string
   dockerSocket: string
   dockerGid: number
-  /** The deployment's recorded variables (deployment.ts). */
+  /** The deployment's recorded variables (deployment.ts); only the deployment variables among them are used. */
   deployment: Record<string, string>
 }
 
@@ -62,7 +63,7 @@ export function upgraderContainer(u: UpgraderInputs): ContainerSpec {
     // tsx from the checkout's own node_modules: the upgrader runs the checkout's code, as the CLI would.
     command: ['node', '--import', 'tsx', scripts[u.action], '--events-file', eventsFile(u.sfHome, u.name, u.id), '--container', name],
     env: {
-      ...u.deployment,
+      ...deploymentVariablesOf(u.deployment),
       SF_VEGA_NAME: u.name,
       SF_HOME: u.sfHome,
       SF_WORKSPACE_DIR: u.workspaceDir,

@@ -9,8 +9,17 @@ import { waitFor } from '../../lib/probe.ts'
 
 export { freePort }
 
+/** Every dir tempDir made in this process, removed when it exits: each test file runs in a process of its own. */
+const made = new Set<string>()
+process.once('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+})
+
+/** A temp dir of this test file's own; removed at its exit, whether its tests passed or failed. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `sf-${prefix}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-${prefix}-`))
+  made.add(dir)
+  return dir
 }
 
 export interface RunningServer {

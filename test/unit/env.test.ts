@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { isBindHost } from '../../lib/env-variables.ts'
-import { envWarnings, loadEnv, readConfig } from '../../lib/env.ts'
+import { dotenvOrigins, envWarnings, loadEnv, readConfig } from '../../lib/env.ts'
 import { ConfigError } from '../../lib/errors.ts'
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -142,7 +142,7 @@ describe('readConfig', () => {
 
   test('names the flag a bad value came from when labels are given', (t) => {
     const error = configError(() =>
-      readConfig({ SF_WEB_PORT: '70000', SF_WEB_HOST: 'bad host' }, { checkout: tempDir(t), home: '/home/someone' }, { SF_WEB_PORT: '--port' }),
+      readConfig({ SF_WEB_PORT: '70000', SF_WEB_HOST: 'bad host' }, { checkout: tempDir(t), home: '/home/someone' }, { SF_WEB_PORT: { flag: '--port' } }),
     )
     assert.deepEqual(error.problems, [
       'SF_WEB_HOST="bad host": must be an IPv4 address (127.0.0.1), an IPv6 address (::1) or a host name (localhost)',
@@ -285,5 +285,82 @@ describe('loadEnv and envWarnings, hardened', () => {
       'SF_ADMN_TOKEN is not a variable SF reads: did you mean SF_ADMIN_TOKEN?',
       'SF_QQQQQQQQQQQQQQQQQ is not a variable SF reads: see the configuration table in README.md',
     ])
+  })
+})
+
+describe('secrets and long values in problems', () => {
+  test('never shows the value of a secret variable, only its length', (t) => {
+    const checkout = tempDir(t)
+    const error = configError(() =>
+      readConfig({ SF_ADMIN_TOKEN: 'fifteen-chars!!', SF_REGISTRY_USER: 'who:hunter2', SF_REGISTRY_PASSWORD: 'p'.repeat(10_000) }, { checkout, home: checkout }),
+    )
+    assert.deepEqual(error.problems, [
+      'SF_ADMIN_TOKEN=(15 characters, not shown): must be at least 16 characters with no spaces (try: openssl rand -hex 32)',
+      'SF_REGISTRY_USER=(11 characters, not shown): must be a user name without spaces or colons',
+      'SF_REGISTRY_PASSWORD=(10000 characters, not shown): must be at most 8192 characters',
+    ])
+    assert.doesNotMatch(error.message, /fifteen|hunter2|ppp/)
+  })
+
+  test('shows only a short prefix of a long bad value, with its length', (t) => {
+    const checkout = tempDir(t)
+    const error = configError(() => readConfig({ SF_WEB_BUILD_ID: '!'.repeat(500), SF_IMAGE_TAG: 'x'.repeat(1_000_000) }, { checkout, home: checkout }))
+    assert.deepEqual(error.problems, [
+      `SF_WEB_BUILD_ID="${'!'.repeat(40)}"… (500 characters): must be a build id as under dist/web/builds/`,
+      `SF_IMAGE_TAG="${'x'.repeat(40)}"… (1000000 characters): must be at most 8192 characters`,
+    ])
+  })
+
+  test('bounds SF_ALLOWED_HOSTS by its size and by the number of names, before anything starts', (t) => {
+    const checkout = tempDir(t)
+    const huge = Array.from({ length: 300_000 }, (_, i) => `h${i}.example`).join(',')
+    const many = Array.from({ length: 300 }, (_, i) => `h${i}.example`).join(',')
+    const error = configError(() => readConfig({ SF_ALLOWED_HOSTS: huge }, { checkout, home: checkout }))
+    assert.match(error.problems[0]!, new RegExp(`^SF_ALLOWED_HOSTS="h0\\.example,h1\\.example,[^"]*"… \\(${huge.length} characters\\): must be at most 8192 characters$`))
+    assert.deepEqual(configError(() => readConfig({ SF_ALLOWED_HOSTS: many }, { checkout, home: checkout })).problems.map((p) => p.slice(p.indexOf(': ') + 2)), [
+      'must be at most 256 host names (300 given)',
+    ])
+    assert.ok(error.message.length < 400, `the message is ${error.message.length} characters long`)
+  })
+
+  test('names the .env file a bad value came from, and a flag only when the flag gave it', (t) => {
+    const checkout = tempDir(t)
+    const file = path.join(checkout, '.env')
+    const error = configError(() =>
+      readConfig({ SF_WEB_PORT: '70000', SF_WEB_HOST: 'bad host' }, { checkout, home: checkout }, { SF_WEB_PORT: { file }, SF_WEB_HOST: { flag: '--host' } }),
+    )
+    assert.deepEqual(error.problems, [
+      '--host "bad host" (SF_WEB_HOST): must be an IPv4 address (127.0.0.1), an IPv6 address (::1) or a host name (localhost)',
+      `SF_WEB_PORT="70000" (from ${file}): must be a whole number from 1 to 65535`,
+    ])
+  })
+})
+
+describe('the .env file, bounded', () => {
+  test('refuses a NUL byte in a value without printing the value', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=4000\nSF_REGISTRY_PASSWORD=hunter2\0tail\n')
+    const error = configError(() => loadEnv({}, checkout))
+    assert.equal(error.message, `${path.join(checkout, '.env')}: SF_REGISTRY_PASSWORD holds a NUL byte, which no environment variable can: fix that line`)
+  })
+
+  test('refuses a .env larger than 256 KiB, before parsing it', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), `SF_ALLOWED_HOSTS=${'a.example,'.repeat(30_000)}\n`)
+    const error = configError(() => loadEnv({}, checkout))
+    assert.match(error.message, /\.env is 300018 bytes: at most 262144 \(256 KiB\); it holds SF_\* variables only, so trim it$/)
+  })
+
+  test('names where each .env value came from, for readConfig', (t) => {
+    const checkout = tempDir(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=5000\nSF_WEB_HOST=localhost\nOTHER=1\n')
+    assert.deepEqual(dotenvOrigins({ SF_WEB_HOST: '::1' }, checkout), { SF_WEB_PORT: { file: path.join(checkout, '.env') } })
+  })
+
+  test('names an unknown variable of 100000 characters by a short prefix only', (t) => {
+    const checkout = tempDir(t)
+    const name = `SF_${'Q'.repeat(100_000)}`
+    fs.writeFileSync(path.join(checkout, '.env'), `${name}=1\n`)
+    assert.deepEqual(envWarnings({}, checkout), [`SF_${'Q'.repeat(37)}… (100003 characters) (from .env) is not a variable SF reads: see the configuration table in README.md`])
   })
 })

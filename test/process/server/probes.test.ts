@@ -116,6 +116,24 @@ describe('a server with no admin token configured', () => {
     }
   })
 
+  test('refuses a token another user planted in an SF_HOME anyone may write: /api/drain answers 403, not 200', async () => {
+    const sfHome = tempDir('planted')
+    fs.chmodSync(sfHome, 0o777)
+    const planted = 'planted-by-another-user-0123456789'
+    fs.writeFileSync(path.join(sfHome, 'admin-token'), `${planted}\n`, { mode: 0o644 })
+    fs.chownSync(path.join(sfHome, 'admin-token'), 12345, 12345)
+    const server = await startServer({ env: { SF_HOME: sfHome } })
+    try {
+      const answer = await fetchAnswer(`${server.url}/api/drain`, { method: 'POST', headers: { authorization: `Bearer ${planted}` } })
+      assert.equal(answer.status, 403, answer.body)
+      assert.match(String((answer.json as { error: string }).error), /has mode 0777: other users of this host can put an admin token in it; run chmod 700/)
+      assert.match(server.output(), /admin endpoints disabled: .* \(SF_HOME\) has mode 0777/)
+      assert.equal((await fetchAnswer(`${server.url}/api/ready`)).status, 200, 'still serving, without admin')
+    } finally {
+      server.kill()
+    }
+  })
+
   test('uses SF_ADMIN_TOKEN when it is set', async () => {
     const token = 'a-token-from-the-environment-0123'
     const server = await startServer({ env: { SF_ADMIN_TOKEN: token } })

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { credentialsProblem, withRegistryAccess } from '../../../lib/authority/credentials.ts'
-import { ConfigError } from '../../../lib/errors.ts'
+import { ConfigError, InterruptedError } from '../../../lib/errors.ts'
 
 test('credentials are both or neither', () => {
   assert.equal(credentialsProblem({ registry: 'r.example' }), null)
@@ -33,4 +33,20 @@ test('without credentials the env passes as it is; half a pair is refused before
     (e: unknown) => e instanceof ConfigError,
   )
   assert.equal(called, false)
+})
+
+test('a signal while the call runs aborts it, removes the docker config and names the signal', async () => {
+  const before = process.listenerCount('SIGTERM')
+  let dir = ''
+  await assert.rejects(
+    withRegistryAccess({ registry: 'r.example', user: 'ci', password: 's3cret' }, {}, (env, signal) => {
+      dir = env.DOCKER_CONFIG!
+      process.emit('SIGTERM', 'SIGTERM')
+      assert.equal(signal.aborted, true)
+      return Promise.reject(new Error('docker was stopped'))
+    }),
+    (e: unknown) => e instanceof InterruptedError && e.signal === 'SIGTERM' && e.message === 'interrupted by SIGTERM: docker stopped and the registry credentials removed',
+  )
+  assert.equal(fs.existsSync(dir), false)
+  assert.equal(process.listenerCount('SIGTERM'), before, 'the signal handler is left installed')
 })

@@ -27,6 +27,14 @@ describe('the targets file', () => {
     )
   })
 
+  test('refuses a url with a user and password in it, without printing them, and says where credentials go', () => {
+    const problems = problemsOf('targets:\n  test: {kind: kubernetes, context: k3s, namespace: sf-test, deployment: sf, container: sf, url: "http://ci:hunter2@sf:4000"}\n  prod: {kind: docker, name: sf-prod, port: 4100}\n')
+    assert.deepEqual(problems, [
+      'targets.test.url: must not hold a user or password (user:pass@): the probes need none, and the url is printed in every phase line; registry credentials go in SF_REGISTRY_USER and SF_REGISTRY_PASSWORD',
+    ])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: kubernetes, context: k3s, namespace: sf-test, deployment: sf, container: sf, url: "http://user@sf"}\n  prod: {kind: docker, name: sf-prod, port: 4100}\n').length, 1)
+  })
+
   test('reads a docker target with its defaults, and drops a trailing slash from a url', () => {
     const targets = parseTargets(
       'targets:\n  test: {kind: kubernetes, context: k3s, namespace: sf-test, deployment: sf, container: sf, url: "http://sf:4000/"}\n  prod: {kind: docker, name: sf-prod, port: 4100}\n',

@@ -136,6 +136,71 @@ describe('resolveAdminToken, the token file held to the SF_ADMIN_TOKEN rules', (
     const resolved = resolveAdminToken({ sfHome })
     assert.equal(resolved.token, 'readable-by-all-0123456789')
     assert.ok('warning' in resolved)
-    assert.equal(resolved.warning, `${file} has mode 0644: other users of this host can read or change the admin token; run chmod 600 ${file}`)
+    assert.equal(resolved.warning, `${file} has mode 0644: other users of this host can read the admin token; run chmod 600 ${file}`)
+  })
+})
+
+describe('resolveAdminToken, an SF_HOME or token file another user controls', () => {
+  const reasonOf = (resolved: AdminToken) => {
+    assert.equal(resolved.token, null, 'the token must be refused')
+    assert.ok('reason' in resolved)
+    return resolved.reason
+  }
+  const token = 'planted-by-someone-else-0123\n'
+
+  test('refuses a token file the server\'s user does not own, as ssh does, even when its mode is 0600', (t) => {
+    const sfHome = tempDir(t)
+    const file = path.join(sfHome, 'admin-token')
+    fs.writeFileSync(file, token, { mode: 0o600 })
+    fs.chownSync(file, 12345, 12345)
+    const resolved = resolveAdminToken({ sfHome, uid: 0 })
+    assert.equal(reasonOf(resolved), `${file} belongs to uid 12345, not to uid 0 that the server runs as: someone else may have written it; delete it to have a token made at the next start, or write your own`)
+    assert.equal(checkAdmin(`Bearer ${token.trim()}`, resolved).ok, false)
+  })
+
+  test('refuses a token file other users may write, and only warns about one they may read', (t) => {
+    const sfHome = tempDir(t)
+    const file = path.join(sfHome, 'admin-token')
+    fs.writeFileSync(file, token)
+    fs.chmodSync(file, 0o666)
+    assert.equal(reasonOf(resolveAdminToken({ sfHome, uid: 0 })), `${file} has mode 0666: other users of this host can change the admin token; run chmod 600 ${file}, and write a new token into it`)
+    fs.chmodSync(file, 0o640)
+    assert.equal(resolveAdminToken({ sfHome, uid: 0 }).token, token.trim())
+  })
+
+  for (const mode of [0o777, 0o770, 0o1777]) {
+    test(`refuses an SF_HOME of mode 0${mode.toString(8)}, where others can plant a token file, whoever owns the file`, (t) => {
+      const sfHome = tempDir(t)
+      fs.writeFileSync(path.join(sfHome, 'admin-token'), token, { mode: 0o600 })
+      fs.chmodSync(sfHome, mode)
+      assert.equal(
+        reasonOf(resolveAdminToken({ sfHome, uid: 0 })),
+        `${sfHome} (SF_HOME) has mode 0${mode.toString(8)}: other users of this host can put an admin token in it; run chmod 700 ${sfHome}, and delete ${path.join(sfHome, 'admin-token')} unless you wrote it`,
+      )
+    })
+  }
+
+  test('refuses an SF_HOME another user owns, and makes no token in it', (t) => {
+    const sfHome = tempDir(t)
+    fs.chownSync(sfHome, 12345, 12345)
+    assert.equal(reasonOf(resolveAdminToken({ sfHome, uid: 1000 })), `${sfHome} (SF_HOME) belongs to uid 12345, not to uid 1000 that the server runs as: point SF_HOME at a folder of your own`)
+    assert.equal(fs.existsSync(path.join(sfHome, 'admin-token')), false)
+  })
+
+  test('as root (the vega container), takes the token of the user whose SF_HOME is mounted, and no other user\'s', (t) => {
+    const sfHome = tempDir(t)
+    const file = path.join(sfHome, 'admin-token')
+    fs.writeFileSync(file, token, { mode: 0o600 })
+    fs.chownSync(sfHome, 1000, 1000)
+    fs.chownSync(file, 1000, 1000)
+    assert.equal(resolveAdminToken({ sfHome, uid: 0 }).token, token.trim())
+    fs.chownSync(file, 12345, 12345)
+    assert.match(reasonOf(resolveAdminToken({ sfHome, uid: 0 })), /belongs to uid 12345, not to uid 0/)
+  })
+
+  test('takes the token from an SF_HOME and a file of its own user, mode 0700 and 0600', (t) => {
+    const sfHome = tempDir(t)
+    fs.writeFileSync(path.join(sfHome, 'admin-token'), token, { mode: 0o600 })
+    assert.deepEqual(resolveAdminToken({ sfHome, uid: 0 }), { token: token.trim(), source: 'file', file: path.join(sfHome, 'admin-token') })
   })
 })

@@ -43,9 +43,25 @@ describe('planServer', () => {
     fs.writeFileSync(path.join(checkout, '.env'), 'SF_RPC_SHUTDOWN_GRACE_MS=soon\n')
     await assert.rejects(planServer(['server', checkout], {}, distDir), (error: unknown) => {
       assert.ok(error instanceof ConfigError)
-      assert.deepEqual(error.problems, ['SF_RPC_SHUTDOWN_GRACE_MS="soon": must be a whole number of milliseconds from 1 to 86400000 (24 h)'])
+      assert.deepEqual(error.problems, [`SF_RPC_SHUTDOWN_GRACE_MS="soon" (from ${path.join(checkout, '.env')}): must be a whole number of milliseconds from 1 to 86400000 (24 h)`])
       return true
     })
+  })
+
+  test('names a bad port from .env as from .env, from the environment as the variable, and from --port as the flag', async (t) => {
+    const { checkout, distDir } = emptyCheckout(t)
+    fs.writeFileSync(path.join(checkout, '.env'), 'SF_WEB_PORT=70000\nSF_WEB_HOST=bad host\n')
+    const problems = async (argv: string[], env: Record<string, string>) =>
+      planServer(['server', checkout, ...argv], env, distDir).then(
+        () => assert.fail('expected a ConfigError'),
+        (error: unknown) => (error as ConfigError).problems,
+      )
+    assert.deepEqual(await problems([], {}), [
+      `SF_WEB_HOST="bad host" (from ${path.join(checkout, '.env')}): must be an IPv4 address (127.0.0.1), an IPv6 address (::1) or a host name (localhost)`,
+      `SF_WEB_PORT="70000" (from ${path.join(checkout, '.env')}): must be a whole number from 1 to 65535`,
+    ])
+    assert.deepEqual(await problems(['--host', '127.0.0.1'], { SF_WEB_PORT: '70001' }), ['SF_WEB_PORT="70001": must be a whole number from 1 to 65535'])
+    assert.deepEqual(await problems(['--host', '127.0.0.1', '--port', '70002'], {}), ['--port "70002" (SF_WEB_PORT): must be a whole number from 1 to 65535'])
   })
 
   const badCommands: [string, string[]][] = [

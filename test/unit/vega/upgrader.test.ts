@@ -44,6 +44,15 @@ describe('the upgrader container', () => {
     ])
   })
 
+  test('takes only the deployment variables from deployment.json, whatever else the file holds', () => {
+    const planted = { SF_VEGA_PORT: '4100', LD_PRELOAD: '/tmp/evil.so', NODE_OPTIONS: '--require /tmp/evil.js', DOCKER_HOST: 'tcp://elsewhere:2375', SF_ADMIN_TOKEN: 'x'.repeat(20), SF_HOME: '/elsewhere' }
+    const env = upgraderContainer({ ...inputs, deployment: planted }).env
+    assert.deepEqual(Object.keys(env), ['SF_VEGA_PORT', 'SF_VEGA_NAME', 'SF_HOME', 'SF_WORKSPACE_DIR', 'SF_WORKSPACES_DIR', 'SF_DOCKER_SOCKET', 'DOCKER_HOST', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0'])
+    assert.equal(env.SF_VEGA_PORT, '4100')
+    assert.equal(env.SF_HOME, '/home/mhugo/.sf')
+    assert.equal(env.DOCKER_HOST, 'unix:///var/run/docker.sock')
+  })
+
   test('a rollback runs the rollback script; a workspace that is the checkout is mounted once', () => {
     const spec = upgraderContainer({ ...inputs, action: 'rollback', workspaceDir: inputs.checkout })
     assert.equal(spec.command[3], 'scripts/rollback-vega-source-server.ts')
