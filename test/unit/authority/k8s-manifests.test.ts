@@ -55,7 +55,7 @@ type Container = {
 }
 type DeploymentSpec = {
   strategy: { type: string; rollingUpdate: { maxUnavailable: number } }
-  template: { spec: { terminationGracePeriodSeconds: number; securityContext: { runAsNonRoot: boolean; runAsUser: number }; containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } }
+  template: { spec: { terminationGracePeriodSeconds: number; securityContext: { runAsNonRoot: boolean; runAsUser: number; fsGroupChangePolicy?: string }; containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } }
 }
 
 const targets = readTargets(path.join(repoRoot, 'deploy', 'targets.yaml'))
@@ -88,9 +88,12 @@ describe('deploy/k8s', () => {
       assert.ok(container.resources.requests && container.resources.limits)
       assert.deepEqual([spec.template.spec.securityContext.runAsNonRoot, spec.template.spec.securityContext.runAsUser], [true, 1000])
       assert.equal(container.securityContext.allowPrivilegeEscalation, false)
-      const sfHome = container.env.find((e) => e.name === 'SF_HOME')?.value
-      const mount = container.volumeMounts.find((m) => m.mountPath === sfHome)
-      assert.ok(mount, `no volume is mounted at SF_HOME ${sfHome}`)
+      // fsGroup leaves a volume's root group-writable, and the server refuses such an SF_HOME (a token
+      // planted there would open the admin endpoints): SF_HOME is a folder it makes, 0700, inside.
+      const sfHome = container.env.find((e) => e.name === 'SF_HOME')?.value ?? ''
+      const mount = container.volumeMounts.find((m) => path.posix.dirname(sfHome) === m.mountPath)
+      assert.ok(mount, `SF_HOME ${sfHome} is not a folder directly inside a mounted volume`)
+      assert.equal(spec.template.spec.securityContext.fsGroupChangePolicy, 'OnRootMismatch', 'kubelet must not make SF_HOME group-writable again at every start')
       assert.equal(spec.template.spec.volumes.find((v) => v.name === mount.name)?.persistentVolumeClaim?.claimName, 'sf-home')
     })
   }
