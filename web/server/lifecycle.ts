@@ -16,7 +16,7 @@ export function startLifecycle(): void {
   const context = serverContext()
   const drain = processDrain()
   trackConnections()
-  registerReadinessHook('workspace', () => fs.accessSync(context.config.SF_WEB_PROJECT_CWD, fs.constants.R_OK))
+  registerReadinessHook('workspace', workspaceReadable(context.config.SF_WEB_PROJECT_CWD))
 
   let signals = 0
   const onSignal = (signal: NodeJS.Signals | 'loader gone') => {
@@ -48,6 +48,25 @@ export function startLifecycle(): void {
   log(t.token === null ? `admin endpoints disabled: ${t.reason}` : `admin token from ${t.source === 'file' ? t.file : t.source}`)
   if (t.token !== null && t.warning) log(`warning: ${t.warning}`)
   markStarted()
+}
+
+/**
+ * /api/ready answers anyone, so its reason names no path: the workspace was logged at start, and the
+ * failure is logged once each time it begins.
+ */
+function workspaceReadable(workspace: string): () => void {
+  let failing = false
+  return () => {
+    try {
+      fs.accessSync(workspace, fs.constants.R_OK)
+      failing = false
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
+      if (!failing) log(`readiness: the workspace ${workspace} cannot be read (${(error as Error).message}): restore it, or restart the server with another <workspace>`)
+      failing = true
+      throw new Error(`the workspace cannot be read (${code}): the server log names it`)
+    }
+  }
 }
 
 function shutdown(signal: string, graceMs: number): void {

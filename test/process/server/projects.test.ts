@@ -37,6 +37,23 @@ describe('a workspace moved away while the server runs', () => {
   })
 })
 
+describe('a workspace that is gone', () => {
+  test('/api/ready answers 503 saying so, without the workspace path', async () => {
+    const fixture = workspacesFixture()
+    const server = await startServer({ workspace: fixture.alpha, env: { SF_WORKSPACES_DIR: fixture.root } })
+    try {
+      fs.rmSync(fixture.alpha, { recursive: true, force: true })
+      const ready = await fetchAnswer(`${server.url}/api/ready`)
+      assert.equal(ready.status, 503, ready.body)
+      assert.match(ready.body, /readiness hook workspace failed: the workspace .*ENOENT/)
+      assert.ok(!ready.body.includes(fixture.root), ready.body)
+    } finally {
+      server.kill()
+      fixture.cleanup()
+    }
+  })
+})
+
 describe('the Host header (DNS rebinding)', () => {
   test('/api/projects and the page answer only addresses, loopback names and SF_ALLOWED_HOSTS', async () => {
     const fixture = workspacesFixture()
