@@ -13,6 +13,9 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // `npm run typecheck` checks the app with the toolkit; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
+  // web/proxy.ts sees a copy of each body it matches, buffered up to this: 10 MB by default, per
+  // request. No body this app takes is over 4 KB (web/server/self-upgrade.ts answers 413 past it).
+  experimental: { proxyClientMaxBodySize: '16kb' },
 }
 
 export default nextConfig

@@ -1,7 +1,11 @@
 // Project enumeration for /api/projects: the workspace, and the repos under the workspaces dir, found
 // three ways (the root itself, each entry, nested SF projects). Nothing outside the configured roots
 // is listed, whatever a symlink says; a folder that cannot be read is reported and skipped. The walk
-// is bounded (each real folder once, a cap on folders and on time), since anyone may ask for it.
+// is bounded (each real folder once, a cap on folders and on time), since anyone may ask for it, and
+// so is the answer (a cap on what is listed, with how many more there were).
+//
+// A file name is bytes, not always UTF-8. Paths are carried as one character per byte (latin1), so
+// every name reaches the file system as it is, and are decoded, lossily, only to be shown.
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { isInside } from '../paths.ts'
@@ -39,9 +43,11 @@ export interface ListOptions {
   maxFolders?: number
   /** Stop after this long. */
   timeLimitMs?: number
+  /** List at most this many projects, and as many skipped folders. */
+  maxListed?: number
 }
 
-export const listingLimits = { maxFolders: 20_000, timeLimitMs: 3000 }
+export const listingLimits = { maxFolders: 20_000, timeLimitMs: 3000, maxListed: 1000 }
 
 const ignoredDirs = new Set(['node_modules', '.git', '.sf', 'dist', '.next'])
 
@@ -50,11 +56,12 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
   const problems: string[] = []
   const projects: Project[] = []
   const seen = new Set<string>()
-  const root = await fs.realpath(options.workspacesDir).catch((error: unknown) => {
+  const workspacesDir = bytes(options.workspacesDir)
+  const root = await realpath(workspacesDir).catch((error: unknown) => {
     problems.push(`SF_WORKSPACES_DIR ${options.workspacesDir} is ${describe(error)}: restore it, or restart the server with SF_WORKSPACES_DIR set to the folder holding your repos`)
     return null
   })
-  const workspaceReal = await fs.realpath(options.workspaceDir).catch((error: unknown) => {
+  const workspaceReal = await realpath(bytes(options.workspaceDir)).catch((error: unknown) => {
     problems.push(`the workspace ${options.workspaceDir} is ${describe(error)}: restore it, or restart the server with another <workspace>`)
     return null
   })
@@ -86,8 +93,8 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
     if (!marks.git && !marks.sf) return
     seen.add(real)
     projects.push({
-      name: path.basename(shown),
-      path: shown,
+      name: path.basename(display(shown)),
+      path: display(shown),
       kind: marks.git ? 'git' : 'sf',
       via,
       sf: marks.sf,
@@ -99,14 +106,14 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
   const inside = async (root: string, shown: string): Promise<string | null> => {
     looked += 1
     try {
-      const real = await fs.realpath(shown)
+      const real = await realpath(shown)
       if (!isInside(root, real)) {
-        skipped.push({ path: shown, reason: "leads outside SF_WORKSPACES_DIR" })
+        skipped.push({ path: display(shown), reason: "leads outside SF_WORKSPACES_DIR" })
         return null
       }
       return real
     } catch (error) {
-      skipped.push({ path: shown, reason: describe(error) })
+      skipped.push({ path: display(shown), reason: describe(error) })
       return null
     }
   }
@@ -125,11 +132,11 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
   }
 
   if (root !== null) {
-    await add(options.workspacesDir, root, 'root')
+    await add(workspacesDir, root, 'root')
     walked.add(root)
-    for (const entry of await subdirectories(options.workspacesDir, skipped)) {
+    for (const entry of await subdirectories(workspacesDir, skipped)) {
       if (!budgetLeft()) break
-      const shown = path.join(options.workspacesDir, entry)
+      const shown = path.join(workspacesDir, entry)
       const real = await inside(root, shown)
       if (real === null) continue
       await add(shown, real, 'entry')
@@ -138,27 +145,55 @@ export async function listProjects(options: ListOptions): Promise<ProjectListing
   }
 
   const ws = workspaceReal === null ? { git: false, sf: false } : await markers(workspaceReal)
+  const maxListed = options.maxListed ?? listingLimits.maxListed
   return {
     workspace: { path: options.workspaceDir, name: path.basename(options.workspaceDir), git: ws.git, sf: ws.sf },
     workspacesDir: options.workspacesDir,
-    projects: projects.sort((a, b) => a.path.localeCompare(b.path)),
-    skipped,
+    projects: firstOf(projects.sort((a, b) => a.path.localeCompare(b.path)), maxListed, ['project', 'projects'], problems),
+    skipped: firstOf(skipped, maxListed, ['skipped folder', 'skipped folders'], problems),
     problems,
   }
 }
 
+/** The first `max` of `items`; how many more there were goes into `problems`. */
+function firstOf<T>(items: T[], max: number, [one, many]: [string, string], problems: string[]): T[] {
+  const more = items.length - max
+  if (more <= 0) return items
+  problems.push(`${more} more ${more === 1 ? one : many} not shown: the listing shows the first ${max}`)
+  return items.slice(0, max)
+}
+
+/** A path as the file system takes it: one character per byte. */
+function bytes(p: string): string {
+  return Buffer.from(p, 'utf8').toString('latin1')
+}
+
+/** A path as people read it: UTF-8, with U+FFFD for what is not. */
+function display(p: string): string {
+  return Buffer.from(p, 'latin1').toString('utf8')
+}
+
+function onDisk(p: string): Buffer {
+  return Buffer.from(p, 'latin1')
+}
+
+async function realpath(p: string): Promise<string> {
+  return (await fs.realpath(onDisk(p), { encoding: 'buffer' })).toString('latin1')
+}
+
 /** Names of the folders (and links to folders) in `dir` worth looking into. */
 async function subdirectories(dir: string, skipped: ProjectListing['skipped']): Promise<string[]> {
-  let entries: import('node:fs').Dirent[]
+  let entries: import('node:fs').Dirent<Buffer>[]
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true })
+    entries = await fs.readdir(onDisk(dir), { withFileTypes: true, encoding: 'buffer' })
   } catch (error) {
-    skipped.push({ path: dir, reason: describe(error) })
+    skipped.push({ path: display(dir), reason: describe(error) })
     return []
   }
   return entries
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !ignoredDirs.has(e.name))
-    .map((e) => e.name)
+    .map((e) => ({ e, name: e.name.toString('latin1') }))
+    .filter(({ e, name }) => (e.isDirectory() || e.isSymbolicLink()) && !ignoredDirs.has(name))
+    .map(({ name }) => name)
     .sort()
 }
 
@@ -168,19 +203,19 @@ async function markers(dir: string): Promise<{ git: boolean; sf: boolean }> {
 }
 
 async function fileId(p: string): Promise<string> {
-  const s = await fs.stat(p)
+  const s = await fs.stat(onDisk(p))
   return `${s.dev}:${s.ino}`
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(
+  return fs.lstat(onDisk(p)).then(
     () => true,
     () => false,
   )
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return fs.stat(p).then(
+  return fs.stat(onDisk(p)).then(
     (s) => s.isDirectory(),
     () => false,
   )

@@ -45,8 +45,14 @@ export function parseSelfUpgradeBody(text: string): SelfUpgradeRequest {
   if (unknown.length) throw new SelfUpgradeRefused(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: the body takes only expectCommit`, 400)
   const expect = (body as { expectCommit?: unknown }).expectCommit
   if (expect === undefined) return {}
-  if (typeof expect !== 'string' || !/^[0-9a-f]{7,40}$/.test(expect)) throw new SelfUpgradeRefused(`expectCommit ${JSON.stringify(expect)}: must be 7 to 40 lower-case hex digits of a commit`, 400)
+  if (typeof expect !== 'string' || !/^[0-9a-f]{7,40}$/.test(expect)) throw new SelfUpgradeRefused(`expectCommit ${quotedStart(expect)}: must be 7 to 40 lower-case hex digits of a commit`, 400)
   return { expectCommit: expect }
+}
+
+/** A value as JSON, cut to its first 60 characters: an answer never echoes all of what it refuses. */
+function quotedStart(value: unknown): string {
+  const quoted = JSON.stringify(value) ?? String(value)
+  return quoted.length > 60 ? `${quoted.slice(0, 60)}… (${quoted.length} characters)` : quoted
 }
 
 /** The checkout a server runs from: the folder holding the dist/ its manifest is in. */
@@ -84,6 +90,9 @@ export interface StartedUpgrade {
 
 /** Check everything, then start the upgrader container. Throws SelfUpgradeRefused with the status to answer. */
 export async function startSelfUpgrade(config: SfConfig, env: Env, action: UpgraderAction, request: SelfUpgradeRequest): Promise<StartedUpgrade> {
+  // First whether an upgrade can start here at all: a commit check cannot make it possible.
+  const unavailable = upgraderUnavailable(config)
+  if (unavailable) throw new SelfUpgradeRefused(unavailable, 503)
   if (request.expectCommit) {
     const head = await checkoutHead(config)
     if ('error' in head) throw new SelfUpgradeRefused(`expectCommit cannot be checked: ${head.error}`, 412)
@@ -91,8 +100,6 @@ export async function startSelfUpgrade(config: SfConfig, env: Env, action: Upgra
       throw new SelfUpgradeRefused(`the checkout's HEAD is ${head.commit}, not ${request.expectCommit}: nothing was started; look at what the checkout holds now (GET /api/server-upgrade) and ask again`, 412)
     }
   }
-  const unavailable = upgraderUnavailable(config)
-  if (unavailable) throw new SelfUpgradeRefused(unavailable, 503)
   const self = await thisContainer(env)
   const name = prodName(self.name)
   const deployment = await readDeployment(config.SF_HOME, name)

@@ -1,21 +1,22 @@
 // Start-up and cooperative shutdown of the web host. Next is started with NEXT_MANUAL_SIG_HANDLE so
 // it leaves SIGTERM/SIGINT to us: readiness turns 503 at once, in-flight requests and registered work
 // finish, and the process exits 0 as soon as they have, or non-zero at SF_RPC_SHUTDOWN_GRACE_MS.
+// What counts as a running request, and the bounds on them, is web/server/requests.ts's.
 import diagnostics from 'node:diagnostics_channel'
 import fs from 'node:fs'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import http, { type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { processDrain } from '../../lib/server/drain.ts'
 import { markStarted, registerReadinessHook } from '../../lib/server/readiness.ts'
 import { serverContext } from './context.ts'
 import { log } from './log.ts'
+import { gateRequests, hasWork, recountWhileDraining } from './requests.ts'
 
 export function startLifecycle(): void {
   const context = serverContext()
   const drain = processDrain()
   trackConnections()
-  trackHttpRequests()
-  registerReadinessHook('workspace', () => fs.accessSync(context.config.SF_WEB_PROJECT_CWD, fs.constants.R_OK))
+  registerReadinessHook('workspace', workspaceReadable(context.config.SF_WEB_PROJECT_CWD))
 
   let signals = 0
   const onSignal = (signal: NodeJS.Signals | 'loader gone') => {
@@ -49,10 +50,31 @@ export function startLifecycle(): void {
   markStarted()
 }
 
+/**
+ * /api/ready answers anyone, so its reason names no path: the workspace was logged at start, and the
+ * failure is logged once each time it begins.
+ */
+function workspaceReadable(workspace: string): () => void {
+  let failing = false
+  return () => {
+    try {
+      fs.accessSync(workspace, fs.constants.R_OK)
+      failing = false
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
+      if (!failing) log(`readiness: the workspace ${workspace} cannot be read (${(error as Error).message}): restore it, or restart the server with another <workspace>`)
+      failing = true
+      throw new Error(`the workspace cannot be read (${code}): the server log names it`)
+    }
+  }
+}
+
 function shutdown(signal: string, graceMs: number): void {
   const drain = processDrain()
   const started = Date.now()
   drain.requestShutdown(signal)
+  recountWhileDraining()
+  setInterval(recountWhileDraining, 1000).unref()
   log(`${signal}: draining (readiness 503), ${drain.snapshot().total} unit(s) of work running, cap ${graceMs} ms`)
   // Not unref'd: the cap must fire even if nothing else keeps the process alive.
   const cap = setTimeout(() => {
@@ -77,9 +99,10 @@ async function stopListening(): Promise<void> {
   if (!httpServer) return
   const closed = new Promise<void>((resolve) => httpServer!.close(() => resolve()))
   httpServer.closeIdleConnections()
-  // closeIdleConnections leaves a connection that sent part of a request, or nothing yet: close()
-  // would wait for it as long as the client likes. Such a connection is no work, so once it has had
-  // a moment to complete its request it is closed; connections with a request in flight are left.
+  // closeIdleConnections leaves a connection that sent part of a request, or nothing yet, or whose
+  // request waits for the rest of its body: close() would wait for it as long as the client likes.
+  // Such a connection is no work, so once it has had a moment to complete its request it is closed;
+  // connections running a request (web/server/requests.ts) are left.
   const sweep = setInterval(closeConnectionsWithoutRequests, partialRequestGraceMs)
   await closed
   clearInterval(sweep)
@@ -93,37 +116,24 @@ let httpServer: Server | undefined
 /** How long a connection may take to complete a request once the drain stops listening. */
 const partialRequestGraceMs = 1000
 
-/** Every connection accepted and not yet closed, with the number of its requests in flight. */
-const connections = new Map<Socket, number>()
+/** Every connection accepted and not yet closed. */
+const connections = new Set<Socket>()
 
 function trackConnections(): void {
   diagnostics.subscribe('net.server.socket', (message) => {
     const { socket } = message as { socket: Socket }
-    connections.set(socket, 0)
+    const server = (socket as Socket & { server?: unknown }).server
+    if (server instanceof http.Server && server.listenerCount('request') > 0) {
+      httpServer ??= server
+      gateRequests(server)
+    }
+    connections.add(socket)
     socket.once('close', () => connections.delete(socket))
   })
 }
 
 function closeConnectionsWithoutRequests(): void {
-  for (const [socket, inFlight] of connections) {
-    if (inFlight === 0 && (socket as Socket & { server?: unknown }).server === httpServer) socket.destroy()
+  for (const socket of connections) {
+    if (!hasWork(socket) && (socket as Socket & { server?: unknown }).server === httpServer) socket.destroy()
   }
-}
-
-/** Count every HTTP request from arrival until its response closes (finished or aborted). */
-function trackHttpRequests(): void {
-  const drain = processDrain()
-  diagnostics.subscribe('http.server.request.start', (message) => {
-    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server }
-    httpServer ??= server
-    const done = drain.begin('http requests')
-    const socket = request.socket as Socket
-    if (connections.has(socket)) connections.set(socket, connections.get(socket)! + 1)
-    response.once('close', () => {
-      if (connections.has(socket)) connections.set(socket, connections.get(socket)! - 1)
-      done()
-    })
-    // Ask keep-alive clients to reconnect, so they move on to the next server.
-    if (drain.snapshot().phase === 'draining') response.setHeader('Connection', 'close')
-  })
 }

@@ -6,8 +6,30 @@ export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } })
 }
 
-/** The response refusing an admin request, or null when the request may go on. */
+/**
+ * The response refusing an admin request, or null when the request may go on. (web/proxy.ts has
+ * checked the Host.) Why no token is configured names files under SF_HOME: that is for the log,
+ * which said it at start, not for whoever asks.
+ */
 export function refuseUnlessAdmin(request: Request): Response | null {
   const check = checkAdmin(request.headers.get('authorization'), serverContext().adminToken)
-  return check.ok ? null : json({ error: check.error }, check.status)
+  if (check.ok) return null
+  if (check.status === 403) {
+    return json({ error: 'admin endpoints are disabled: no usable admin token is configured (the server log says why, at start). Set SF_ADMIN_TOKEN (16+ characters) or make SF_HOME writable so the server creates SF_HOME/admin-token, then restart.' }, 403)
+  }
+  return json({ error: check.error }, check.status)
+}
+
+/** The request's body as text, or null when it is longer than `maxBytes` (read no further). */
+export async function bodyText(request: Request, maxBytes: number): Promise<string | null> {
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return null
+  if (!request.body) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > maxBytes) return null
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

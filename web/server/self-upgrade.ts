@@ -5,7 +5,10 @@ import { parseSelfUpgradeBody, SelfUpgradeRefused, startSelfUpgrade } from '../.
 import type { UpgraderAction } from '../../lib/vega/upgrader.ts'
 import { serverContext } from './context.ts'
 import { log } from './log.ts'
-import { json, refuseUnlessAdmin } from './respond.ts'
+import { bodyText, json, refuseUnlessAdmin } from './respond.ts'
+
+/** {} or {"expectCommit": "<40 hex>"} is some 60 bytes. */
+const maxBodyBytes = 4096
 
 /** Refusals first, each before anything is started; then the upgrader, and 202 with where to follow it. */
 export async function startFromRequest(request: Request, action: UpgraderAction): Promise<Response> {
@@ -14,7 +17,9 @@ export async function startFromRequest(request: Request, action: UpgraderAction)
   const foreign = foreignOrigin(request.headers.get('origin'), request.headers.get('host'))
   if (foreign) return json({ error: foreign }, 403)
   try {
-    const body = parseSelfUpgradeBody(await request.text())
+    const text = await bodyText(request, maxBodyBytes)
+    if (text === null) return json({ error: `the body is over ${maxBodyBytes} bytes: send {} or {"expectCommit": "<commit>"}` }, 413)
+    const body = parseSelfUpgradeBody(text)
     const started = await startSelfUpgrade(serverContext().config, process.env, action, body)
     log(`${action} ${started.id} started in container ${started.container}${started.staleLock ? ` (${started.staleLock})` : ''}`)
     return json({ id: started.id, action, container: started.container, events: `/api/server-upgrade/${started.id}/events`, staleLock: started.staleLock }, 202)

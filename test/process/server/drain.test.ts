@@ -80,6 +80,48 @@ describe('SIGTERM', () => {
     }
   })
 
+  test('requests pipelined on a connection the client then closed do not hold the drain: exit 0 at once', async () => {
+    const server = await startServer({ env: { SF_RPC_SHUTDOWN_GRACE_MS: '60000' } })
+    try {
+      const socket = await connect(server.port)
+      socket.write('GET /api/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(2000))
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      socket.destroy()
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      server.child.kill('SIGTERM')
+      assert.equal(await exitWithin(server, 15_000), 0, server.output())
+      assert.match(server.output(), /drained in \d+ ms; exiting 0/)
+    } finally {
+      server.kill()
+    }
+  })
+
+  test('a request body that never finishes does not hold the drain, nor does one begun after it started', async () => {
+    const server = await startServer({ env: { SF_RPC_SHUTDOWN_GRACE_MS: '60000' } })
+    const trickle = async () => {
+      const socket = await connect(server.port)
+      socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n')
+      const timer = setInterval(() => socket.write('0123456789'), 500)
+      socket.once('close', () => clearInterval(timer))
+      return socket
+    }
+    const sockets = [await trickle()]
+    try {
+      // Real work keeps the drain going while a second trickle starts.
+      const auth = { authorization: `Bearer ${server.adminToken()}` }
+      const slow = fetchAnswer(`${server.url}/api/hold?ms=3000`, { headers: auth, timeoutMs: 20_000 })
+      await waitFor(`${server.url}/api/drain`, { headers: auth, deadlineMs: 5000, accept: (a) => JSON.stringify(a.json).includes('held requests') })
+      server.child.kill('SIGTERM')
+      await waitFor(`${server.url}/api/ready`, { deadlineMs: 5000, accept: (a) => a.status === 503 })
+      sockets.push(await trickle())
+      assert.equal((await slow).status, 200)
+      assert.equal(await exitWithin(server, 20_000), 0, server.output())
+    } finally {
+      for (const s of sockets) s.destroy()
+      server.kill()
+    }
+  })
+
   test('reaches the web host when the loader is killed: it drains and frees the port', async () => {
     const server = await startServer()
     server.child.kill('SIGKILL')
@@ -93,6 +135,22 @@ describe('SIGTERM', () => {
     assert.ok(refused, 'the orphaned web host still listens')
   })
 })
+
+/** A raw connection, for what no HTTP client sends; errors (the server may reset it) are ignored. */
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.off('error', reject).on('error', () => {})
+      resolve(socket)
+    })
+    socket.once('error', reject)
+  })
+}
+
+/** The exit code, or a sentence saying the server still ran after `ms`. */
+function exitWithin(server: { exited: Promise<number> }, ms: number): Promise<number | string> {
+  return Promise.race([server.exited, new Promise<string>((resolve) => setTimeout(() => resolve(`still running after ${ms} ms`), ms).unref())])
+}
 
 describe('the loader refuses', () => {
   const loader = (args: string[], env: Record<string, string> = {}) =>

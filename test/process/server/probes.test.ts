@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { request } from 'undici'
 import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
 import { distPaths, repoRoot } from '../../../lib/paths.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
@@ -64,6 +65,16 @@ describe('a server started by the loader', () => {
     }
   })
 
+  test('answers a POST with a Next-Action header (there are no server actions) with 400, and logs no stack for it', async () => {
+    for (const where of ['/', '/no-such-page']) {
+      const res = await request(`${server.url}${where}`, { method: 'POST', headers: { 'next-action': 'abc', 'content-type': 'text/plain' }, body: 'x' })
+      await res.body.text()
+      assert.equal(res.statusCode, 400, where)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.doesNotMatch(server.output(), /Server Reference ID|^\s+at /m)
+  })
+
   test('made SF_HOME/admin-token readable by its owner only', () => {
     const mode = fs.statSync(path.join(server.sfHome, 'admin-token')).mode & 0o777
     assert.equal(mode, 0o600)
@@ -95,6 +106,7 @@ describe('a server with no admin token configured', () => {
       const answer = await fetchAnswer(`${server.url}/api/drain`, { method: 'POST', headers: { authorization: 'Bearer anything-at-all-here' } })
       assert.equal(answer.status, 403)
       assert.match(String((answer.json as { error: string }).error), /SF_ADMIN_TOKEN/)
+      assert.ok(!answer.body.includes(dir), `the answer names SF_HOME's path: ${answer.body}`)
       assert.equal((await fetchAnswer(`${server.url}/api/ready`)).status, 200)
     } finally {
       server.kill()

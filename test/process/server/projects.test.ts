@@ -37,6 +37,43 @@ describe('a workspace moved away while the server runs', () => {
   })
 })
 
+describe('a workspace that is gone', () => {
+  test('/api/ready answers 503 saying so, without the workspace path', async () => {
+    const fixture = workspacesFixture()
+    const server = await startServer({ workspace: fixture.alpha, env: { SF_WORKSPACES_DIR: fixture.root } })
+    try {
+      fs.rmSync(fixture.alpha, { recursive: true, force: true })
+      const ready = await fetchAnswer(`${server.url}/api/ready`)
+      assert.equal(ready.status, 503, ready.body)
+      assert.match(ready.body, /readiness hook workspace failed: the workspace .*ENOENT/)
+      assert.ok(!ready.body.includes(fixture.root), ready.body)
+    } finally {
+      server.kill()
+      fixture.cleanup()
+    }
+  })
+})
+
+describe('a workspaces dir with more repos than a listing shows', () => {
+  test('/api/projects and the page list the first 1000 and say how many more there are', async () => {
+    const fixture = workspacesFixture()
+    // The fixture's two repos and these 1001 make 1003.
+    for (let i = 0; i < 1001; i++) fs.mkdirSync(`${fixture.root}/many-${String(i).padStart(4, '0')}/.git`, { recursive: true })
+    const server = await startServer({ workspace: fixture.alpha, env: { SF_WORKSPACES_DIR: fixture.root } })
+    try {
+      const api = await fetchAnswer(`${server.url}/api/projects`, { timeoutMs: 10_000 })
+      const body = api.json as { projects: unknown[]; problems: string[] }
+      assert.equal(body.projects.length, 1000)
+      assert.ok(body.problems.includes('3 more projects not shown: the listing shows the first 1000'), body.problems.join('\n'))
+      const page = await fetchAnswer(server.url, { timeoutMs: 10_000 })
+      assert.match(page.body, /3 more projects not shown/)
+    } finally {
+      server.kill()
+      fixture.cleanup()
+    }
+  })
+})
+
 describe('the Host header (DNS rebinding)', () => {
   test('/api/projects and the page answer only addresses, loopback names and SF_ALLOWED_HOSTS', async () => {
     const fixture = workspacesFixture()

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { request } from 'undici'
 import { fetchAnswer } from '../../../lib/probe.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
@@ -68,12 +69,56 @@ describe('POST /api/server-upgrade on a server that does not run in a vega conta
     }
   })
 
-  test('expectCommit that is not the checkout’s HEAD: 412 naming both, nothing started', async () => {
+  test('expectCommit that is not the checkout’s HEAD: the 503 that no upgrade is possible here comes first', async () => {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim()
     const other = head.startsWith('0') ? '1'.repeat(40) : '0'.repeat(40)
     const answer = await postBody(url, server.adminToken(), JSON.stringify({ expectCommit: other }))
-    assert.equal(answer.status, 412)
-    assert.match(answer.json.error ?? '', new RegExp(`HEAD is ${head}, not ${other}: nothing was started`))
+    assert.equal(answer.status, 503)
+    assert.match(answer.json.error ?? '', /cannot upgrade itself/)
+  })
+
+  test('a body over 4 KB: 413 without reading it all, and a bad value is quoted only in part', async () => {
+    const huge = await postBody(url, server.adminToken(), JSON.stringify({ expectCommit: 'a'.repeat(1_000_000) }))
+    assert.equal(huge.status, 413)
+    assert.ok(JSON.stringify(huge.json).length < 500, JSON.stringify(huge.json).slice(0, 600))
+    const long = await postBody(url, server.adminToken(), JSON.stringify({ expectCommit: 'z'.repeat(3000) }))
+    assert.equal(long.status, 400)
+    assert.match(long.json.error ?? '', /7 to 40 lower-case hex/)
+    assert.ok((long.json.error ?? '').length < 500, long.json.error)
+  })
+
+  test('under a host name the server is not known by: 403 before the token is looked at (DNS rebinding)', async () => {
+    for (const [method, path] of [['POST', '/api/server-upgrade'], ['GET', '/api/server-upgrade'], ['GET', '/api/drain']] as const) {
+      const res = await request(`${server.url}${path}`, { method, headers: { host: 'rebind.attacker.test', authorization: `Bearer ${server.adminToken()}` }, body: method === 'POST' ? '{}' : undefined })
+      const body = await res.body.text()
+      assert.equal(res.statusCode, 403, `${method} ${path}: ${body}`)
+      assert.match(body, /DNS rebinding protection/)
+    }
+  })
+
+  test('an upgrade id that is not valid percent-encoding: 400, not 500', async () => {
+    const answer = await fetchAnswer(`${server.url}/api/server-upgrade/%ff%fe/events`, { headers: { authorization: `Bearer ${server.adminToken()}` } })
+    assert.equal(answer.status, 400, answer.body)
+    assert.match(answer.body, /not valid percent-encoding/)
+  })
+
+  test('the events of a finished upgrade end at once for a Last-Event-ID past the last line', async () => {
+    const id = '20260101T000000Z-abcdef'
+    const dir = path.join(server.sfHome, 'vega', 'sf-server-vega', 'upgrades')
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, `${id}.jsonl`), '{"event":"requested"}\n{"event":"outcome","outcome":"succeeded"}\n')
+    const auth = { authorization: `Bearer ${server.adminToken()}` }
+    try {
+      for (const lastSeen of ['2', '99']) {
+        const answer = await fetchAnswer(`${server.url}/api/server-upgrade/${id}/events`, { headers: { ...auth, 'last-event-id': lastSeen }, timeoutMs: 5000 })
+        assert.equal(answer.status, 200, answer.body)
+        assert.doesNotMatch(answer.body, /event: outcome/, `Last-Event-ID ${lastSeen}`)
+      }
+      const all = await fetchAnswer(`${server.url}/api/server-upgrade/${id}/events`, { headers: auth, timeoutMs: 5000 })
+      assert.match(all.body, /id: 2\nevent: outcome/)
+    } finally {
+      fs.rmSync(path.join(server.sfHome, 'vega'), { recursive: true, force: true })
+    }
   })
 
   test('from its own page, with the right token and HEAD: 503, as no host paths or socket were given it (npm start)', async () => {

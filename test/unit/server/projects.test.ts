@@ -193,4 +193,24 @@ describe('listProjects, bounded', () => {
     assert.equal(listing.projects.length, 0)
     assert.match(listing.problems.join('\n'), /listing cut short: stopped after \d+ ms \(the limit is 0 ms\)/)
   })
+
+  test('lists at most maxListed projects and skipped folders, and says how many more it does not show', async (t) => {
+    const root = tempDir(t)
+    for (let i = 0; i < 7; i++) mkdirs(root, `r${i}/.git`)
+    for (let i = 0; i < 4; i++) fs.symlinkSync(path.join(root, `gone${i}`), path.join(root, `link${i}`))
+    const listing = await listProjects({ workspaceDir: root, workspacesDir: root, maxListed: 3 })
+    assert.deepEqual(listing.projects.map((p) => p.name), ['r0', 'r1', 'r2'])
+    assert.equal(listing.skipped.length, 3)
+    assert.deepEqual(listing.problems, ['4 more projects not shown: the listing shows the first 3', '1 more skipped folder not shown: the listing shows the first 3'])
+  })
+
+  test('lists a repo in a folder whose name is not valid UTF-8, the name shown with a replacement character', async (t) => {
+    const root = tempDir(t)
+    const folder = Buffer.concat([Buffer.from(path.join(root, 'caf')), Buffer.from([0xe9])]) // "café" in Latin-1
+    fs.mkdirSync(folder)
+    fs.mkdirSync(Buffer.concat([folder, Buffer.from('/.git')]))
+    const listing = await listProjects({ workspaceDir: root, workspacesDir: root })
+    assert.deepEqual(listing.skipped, [])
+    assert.deepEqual(listing.projects.map((p) => [p.name, p.path]), [['caf\uFFFD', path.join(root, 'caf\uFFFD')]])
+  })
 })

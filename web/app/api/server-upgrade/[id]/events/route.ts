@@ -26,6 +26,11 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   if (!file) return json({ error: `no upgrade ${JSON.stringify(id)} is recorded under SF_HOME: GET /api/server-upgrade lists the recent ones` }, 404)
   const lastSeen = Number(request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('after') ?? 0)
   let after = Number.isInteger(lastSeen) && lastSeen > 0 ? lastSeen : 0
+  // A client that has seen the outcome gets nothing more; one that names a line the file does not
+  // have yet has seen no more than the file holds, or it would wait for ever for an outcome it skipped.
+  const recorded = await readEvents(file, 0)
+  const outcomeSeen = recorded.some((e) => e.event === 'outcome' && e.line <= after)
+  after = Math.min(after, recorded.at(-1)?.line ?? 0)
   const drain = processDrain()
   const encoder = new TextEncoder()
   let timer: ReturnType<typeof setInterval> | undefined
@@ -45,6 +50,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       }
       const emit = (e: UpgradeEvent) => send(`id: ${e.line}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`)
       send('retry: 1000\n\n')
+      if (outcomeSeen) return end()
       let quiet = 0
       let busy = false
       const tick = async () => {
