@@ -106,7 +106,8 @@ export function checkAdmin(authorization: string | null, configured: AdminToken)
     return {
       ok: false,
       status: 403,
-      error: `admin endpoints are disabled: no admin token is configured (${configured.reason}). Set SF_ADMIN_TOKEN (16+ characters) or make SF_HOME writable so the server creates SF_HOME/${adminTokenFileName}, then restart.`,
+      // The reason names files under SF_HOME: it is for the log, which said it at start, not for whoever asks.
+      error: `admin endpoints are disabled: no usable admin token is configured (the server log says why, at start). Set SF_ADMIN_TOKEN (16+ characters) or make SF_HOME writable so the server creates SF_HOME/${adminTokenFileName}, then restart.`,
     }
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')

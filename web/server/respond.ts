@@ -6,18 +6,10 @@ export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } })
 }
 
-/**
- * The response refusing an admin request, or null when the request may go on. (web/proxy.ts has
- * checked the Host.) Why no token is configured names files under SF_HOME: that is for the log,
- * which said it at start, not for whoever asks.
- */
+/** The response refusing an admin request, or null when the request may go on. (web/proxy.ts has checked the Host.) */
 export function refuseUnlessAdmin(request: Request): Response | null {
   const check = checkAdmin(request.headers.get('authorization'), serverContext().adminToken)
-  if (check.ok) return null
-  if (check.status === 403) {
-    return json({ error: 'admin endpoints are disabled: no usable admin token is configured (the server log says why, at start). Set SF_ADMIN_TOKEN (16+ characters) or make SF_HOME writable so the server creates SF_HOME/admin-token, then restart.' }, 403)
-  }
-  return json({ error: check.error }, check.status)
+  return check.ok ? null : json({ error: check.error }, check.status)
 }
 
 /** The request's body as text, or null when it is longer than `maxBytes` (read no further). */
