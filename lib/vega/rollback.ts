@@ -12,8 +12,9 @@ import { converge } from './converge.ts'
 import { convergeFront } from './front-converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { frontSwap } from './front-swap.ts'
+import { startStopped } from './front-setup.ts'
 import { UpgradeError } from './errors.ts'
-import { appendHistory, entry, type HistoryEntry } from './history.ts'
+import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { preflightVega, urlOf } from './preflight.ts'
 import { readReleases, recordServing, releasesFile, servingRelease } from './releases.ts'
@@ -38,10 +39,12 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   done(lock.recovered ? `recovered the lock left by dead pid ${lock.recovered.pid}` : undefined)
   const started = new Date().toISOString()
   const from = await servingRelease(name, env)
+  progress.watch(() => lock.record({ action: 'rollback', from: side(from), to: side(previous), phases: { ...progress.phases }, current: progress.current }))
   try {
+    if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
     const front = config.SF_VEGA_FRONT === 'haproxy'
-    const notes = front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
+    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs))]
     done(notes.length ? notes.join('; ') : 'nothing left over')
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const expected = { commit: previous.commit, buildId: previous.buildId }
