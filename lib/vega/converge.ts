@@ -4,12 +4,11 @@ import { removeContainerArgs, renameArgs, startArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
-import type { Progress } from '../progress.ts'
 import { asideName, candidateName } from './container.ts'
 import { probeServer } from './probes.ts'
 
-/** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. */
-export async function converge(name: string, env: Env, progress: Progress, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
+/** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. Returns what it did, for the caller's phase line. */
+export async function converge(name: string, env: Env, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
   const notes: string[] = []
   const candidate = await inspectContainer(candidateName(name), env)
   if (candidate) {
@@ -40,6 +39,5 @@ export async function converge(name: string, env: Env, progress: Progress, probe
     notes.push(`restarted ${name}, which a killed run had stopped`)
   }
   if (notes.some((n) => n.startsWith('rest'))) await probeServer(probeUrl, null, { deadlineMs: probeDeadlineMs, container: name, env })
-  for (const note of notes) progress.note(note)
   return notes
 }

@@ -25,17 +25,17 @@ export async function engineLost(error: unknown, o: { env: Env; name: string; ph
   return new EngineLostError(engineLostMessage(o.name, o.phase, o.reached))
 }
 
-/** What a run that lost the engine in `phase` had changed, having reached the phases `reached`, and what the next run does. */
+/** What a run that lost the engine in `phase` had changed, having reached the phases `reached` (in order), and what the next run does. */
 export function engineLostMessage(name: string, phase: string | null, reached: readonly string[]): string {
   const during = `the Docker Engine stopped answering during ${phase ?? 'the run'}`
   const candidate = candidateName(name)
   const next = 'once the engine answers again (npm run docker:vega:status shows what is left), the next npm run docker:vega:upgrade'
-  const changedProd = reached.some((p) => p.startsWith('switch the front') || p.startsWith(`drain ${name} (`) || p === `start ${name}`)
+  const started = reached.lastIndexOf(`start ${candidate}`)
+  if (started < 0) return `${during}, before anything of ${name}'s was changed; ${next} starts over`
+  // Only what came after the candidate's start counts: converge may have drained a leftover before.
+  const changedProd = reached.slice(started).some((p) => p.startsWith('switch the front') || p.startsWith(`drain ${name} (`) || p === `start ${name}`)
   if (changedProd) {
     return `${during}, after ${name} had begun to change over to the new build: the old or the new server may serve, or neither if the engine stopped them; ${next} keeps the one server that passes its probes, removes the rest, and upgrades`
   }
-  if (reached.includes(`start ${candidate}`)) {
-    return `${during}: ${name} was not touched (it serves on if the engine still runs it), and ${candidate} was started and may be left behind; ${next} removes it and starts over`
-  }
-  return `${during}, before anything of ${name}'s was changed; ${next} starts over`
+  return `${during}: ${name} was not touched (it serves on if the engine still runs it), and ${candidate} was started and may be left behind; ${next} removes it and starts over`
 }

@@ -42,10 +42,11 @@ export function createReport(options: { json: boolean; eventsFile?: string; err?
     event,
     phase(name) {
       const phaseStarted = performance.now()
-      err(formatPhase(elapsed(), `${name} …`))
-      event('phase-start', { phase: name })
+      // Recorded before it is announced: a run killed as soon as a phase is seen to start was in it.
       open.push(name)
       changed()
+      err(formatPhase(elapsed(), `${name} …`))
+      event('phase-start', { phase: name })
       return (detail) => {
         const at = open.lastIndexOf(name)
         if (at >= 0) open.splice(at, 1)

@@ -44,7 +44,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
     if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
     const front = config.SF_VEGA_FRONT === 'haproxy'
-    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs))]
+    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, prodUrl, o.probeDeadlineMs))]
     done(notes.length ? notes.join('; ') : 'nothing left over')
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const expected = { commit: previous.commit, buildId: previous.buildId }

@@ -79,7 +79,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   try {
     if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
-    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs))]
+    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, prodUrl, o.probeDeadlineMs))]
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     from = await servingRelease(name, env)
