@@ -3,6 +3,7 @@
 // back to the old container if it fails. One run at a time; every attempt goes into the history.
 import path from 'node:path'
 import { removeContainerArgs } from '../docker/args.ts'
+import { describeFrontImageSources, frontImageSources } from '../docker/front-image.ts'
 import { docker } from '../docker/engine.ts'
 import { rememberCurrentBuild } from '../release/web-host.ts'
 import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
@@ -52,7 +53,8 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   if (!front) await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
   // A front that exists but was stopped is started by the converge step below; only none at all is up's job.
   if (front && !(await findFront(ctx))) {
-    throw new ConfigError(`SF_VEGA_FRONT=haproxy but there is no front ${frontName(name)}: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it)`)
+    const image = describeFrontImageSources(await frontImageSources({ configured: config.SF_VEGA_FRONT_IMAGE, env }))
+    throw new ConfigError(`SF_VEGA_FRONT=haproxy but there is no front ${frontName(name)}: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it); ${image}`)
   }
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
