@@ -237,7 +237,7 @@ if (engine) {
       })
     })
 
-    test('the engine stops answering while the candidate is probed: the upgrade says so, not that the candidate failed; status names the leftover candidate', async () => {
+    test('the engine stops answering while the candidate is probed: the upgrade says so, not that the candidate failed; status names the candidate it left, exited, as a leftover', async () => {
       await withLogs(containers, async () => {
         const serving = await servedCommit()
         const proxy = await engineProxy()
@@ -255,9 +255,11 @@ if (engine) {
           scratch.revert()
         }
         assert.equal(await servedCommit(), serving)
+        // An engine that really stops takes its containers down with it: the candidate is left exited.
+        await docker(['stop', '--time', '5', `${name}-candidate`], { env: process.env })
         const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
         assert.equal(await status.exited, 0, status.stderr())
-        assert.match(status.stdout(), new RegExp(`leftover: ${name}-candidate \\(running, build \\S+\\): .*the next npm run docker:vega:upgrade removes it`))
+        assert.match(status.stdout(), new RegExp(`leftover: ${name}-candidate \\(exited \\d+, build \\S+\\): .*the next npm run docker:vega:upgrade removes it`))
       })
     })
 
