@@ -67,8 +67,12 @@ export async function acquireLock(file: string, options: { command: string; wait
         file,
         recovered,
         record(run) {
-          writeFileSync(`${file}.run-${process.pid}`, JSON.stringify({ ...me, run }) + '\n', { mode: 0o600 })
-          renameSync(`${file}.run-${process.pid}`, file)
+          try {
+            writeFileSync(`${file}.run-${process.pid}`, JSON.stringify({ ...me, run }) + '\n', { mode: 0o600 })
+            renameSync(`${file}.run-${process.pid}`, file)
+          } catch {
+            // A record that cannot be written costs only the detail of a recovery, never the run.
+          }
         },
         release: async () => {
           const now = await readHolder(file)

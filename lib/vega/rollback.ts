@@ -8,11 +8,9 @@ import { ConfigError } from '../errors.ts'
 import { distPaths } from '../paths.ts'
 import { vegaContainer } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
-import { converge } from './converge.ts'
-import { convergeFront } from './front-converge.ts'
+import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { frontSwap } from './front-swap.ts'
-import { startStopped } from './front-setup.ts'
 import { UpgradeError } from './errors.ts'
 import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -44,7 +42,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
     if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
     const front = config.SF_VEGA_FRONT === 'haproxy'
-    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, prodUrl, o.probeDeadlineMs))]
+    const notes = await convergeVega(ctx, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const expected = { commit: previous.commit, buildId: previous.buildId }

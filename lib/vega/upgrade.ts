@@ -8,8 +8,7 @@ import { docker } from '../docker/engine.ts'
 import { rememberCurrentBuild } from '../release/web-host.ts'
 import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
-import { converge } from './converge.ts'
-import { convergeFront } from './front-converge.ts'
+import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { RollbackError, UpgradeError } from './errors.ts'
 import { engineLost } from './engine-lost.ts'
@@ -20,7 +19,7 @@ import { preflightVega, urlOf, type Preflight } from './preflight.ts'
 import { proveCandidate } from './candidate.ts'
 import { ConfigError } from '../errors.ts'
 import { frontName, otherSlot } from './front.ts'
-import { findFront, frontPaths, startStopped } from './front-setup.ts'
+import { findFront, frontPaths } from './front-setup.ts'
 import { activeSlot, readSlots } from './haproxy.ts'
 import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
 import type { Expected } from './probes.ts'
@@ -81,7 +80,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   try {
     if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
-    const notes = [...(front ? await startStopped(ctx) : []), ...(front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, prodUrl, o.probeDeadlineMs))]
+    const notes = await convergeVega(ctx, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     from = await servingRelease(name, env)
