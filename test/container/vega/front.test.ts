@@ -237,6 +237,25 @@ if (engine) {
       })
     })
 
+    test('a rollback right after a run killed past its switch keeps that run\'s build as the one it rolls back from, and goes back to the build that served before it', async () => {
+      await withLogs(containers, async () => {
+        const servedBuild = async () => ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { webHost: { buildId: string } } }).manifest.webHost.buildId
+        const before = await servedBuild()
+        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// killed before a rollback\nexport const dynamic'), 'killed before a rollback')
+        const killed = upgrade('--settle', '30')
+        await killed.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith('settle'))
+        killed.killAll()
+        await killed.exited
+        const adopted = (await inspectContainer(`${name}-candidate`, process.env))?.labels['sf.build-id']
+        assert.ok(adopted && adopted !== before)
+        const run = npmRun(scratch.dir, 'docker:vega:rollback', [], env)
+        assert.equal(await run.exited, 0, run.stderr())
+        assert.equal(await servedBuild(), before)
+        assert.equal((await readReleases(sfHome, name)).previous?.buildId, adopted)
+        await assertOneReadyServer()
+      })
+    })
+
     test('the engine stops answering while the candidate is probed: the upgrade says so, not that the candidate failed; status names the candidate it left, exited, as a leftover', async () => {
       await withLogs(containers, async () => {
         const serving = await servedCommit()
