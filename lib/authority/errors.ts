@@ -17,6 +17,11 @@ export class RolloutError extends SfError {
   }
 }
 
+/** The registry did not answer a question properly (refused, unreachable, denied): nothing is known, nothing was changed. */
+export class RegistryError extends SfError {
+  override name = 'RegistryError'
+}
+
 /** docker push (or reading what it pushed) failed. */
 export class PublishError extends SfError {
   override name = 'PublishError'

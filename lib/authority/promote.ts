@@ -1,6 +1,6 @@
 // npm run promote: roll prod to a digest that passed test's probes, and to no other; probe it the same way.
 import { authorityContext, expectedRelease, type Deployed, type DeployOptions } from './context.ts'
-import { PromotionRefusedError } from './errors.ts'
+import { PromotionRefusedError, RegistryError } from './errors.ts'
 import { testedEvidence } from './evidence.ts'
 import { rollTarget } from './roll.ts'
 
@@ -11,8 +11,9 @@ export async function promote(options: DeployOptions): Promise<Deployed> {
   let done = progress.phase('check the evidence')
   const evidence = await testedEvidence(context.repository, context.digest, context.access, env)
   if (!evidence.ok) {
-    done('refused')
-    throw new PromotionRefusedError(`promote refused: ${evidence.reason}`)
+    done(evidence.why === 'untested' ? 'refused' : 'the registry failed')
+    // Only the registry's own "no such tag" says the digest was not tested; anything else is a failure.
+    throw evidence.why === 'untested' ? new PromotionRefusedError(`promote refused: ${evidence.reason}`) : new RegistryError(`promote failed: ${evidence.reason}`)
   }
   done(evidence.tag)
 

@@ -10,7 +10,7 @@ import type { Progress } from '../progress.ts'
 import { run } from '../run.ts'
 import { parseLdd } from './base-image.ts'
 import { buildImage } from './engine.ts'
-import { chooseImage, type ImageChoice } from './image-choice.ts'
+import { chooseImage, imageExists, type ImageChoice } from './image-choice.ts'
 
 export const officialFrontImage = 'haproxy:lts'
 
@@ -40,6 +40,29 @@ export async function localFrontTag(env: Env): Promise<string> {
 }
 
 const hostHaproxy = '/usr/sbin/haproxy'
+
+/** What docker:vega:up will find to run the front from, asked before it gets there. A check: it never throws. */
+export async function frontImageSources(o: { configured?: string; env: Env }): Promise<FrontImageSources> {
+  return {
+    configured: o.configured ?? null,
+    officialHere: o.configured ? false : await imageExists(officialFrontImage, o.env),
+    hostHaproxy: o.configured ? false : ((await run(hostHaproxy, ['-v'], { env: o.env, allowFailure: true }).catch(() => null))?.code ?? 1) === 0,
+  }
+}
+
+export interface FrontImageSources {
+  configured: string | null
+  officialHere: boolean
+  hostHaproxy: boolean
+}
+
+/** Where the front's image will come from, in a sentence; when only a pull is left, what to do without a registry. */
+export function describeFrontImageSources(s: FrontImageSources): string {
+  if (s.configured) return `the front runs ${s.configured} (SF_VEGA_FRONT_IMAGE)`
+  if (s.officialHere) return `the front runs ${officialFrontImage}, which this engine has`
+  if (s.hostHaproxy) return `the front runs ${officialFrontImage} if it can be pulled, else an image built from this host's haproxy`
+  return `the front needs ${officialFrontImage} pulled from a registry: this engine does not have it and this host has no haproxy (${hostHaproxy}); with no registry, install Debian's haproxy (apt-get install -y haproxy), set SF_VEGA_FRONT_IMAGE to an haproxy image, or use SF_VEGA_FRONT=none`
+}
 
 export async function buildFrontImage(o: { tag: string; env: Env; progress: Progress; labels?: Record<string, string> }): Promise<void> {
   const done = o.progress.phase(`build ${o.tag} from this host's haproxy`)

@@ -4,12 +4,23 @@ import { removeContainerArgs, renameArgs, startArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
-import type { Progress } from '../progress.ts'
 import { asideName, candidateName } from './container.ts'
+import type { VegaContext } from './context.ts'
+import { convergeFront } from './front-converge.ts'
+import { startStopped } from './front-setup.ts'
 import { probeServer } from './probes.ts'
 
-/** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. */
-export async function converge(name: string, env: Env, progress: Progress, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
+/**
+ * What upgrade and rollback put right before they change anything: behind the front, a front or server
+ * stopped by hand, then what a killed run left; in direct mode, what a killed run left.
+ */
+export async function convergeVega(ctx: VegaContext, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
+  if (ctx.config.SF_VEGA_FRONT !== 'haproxy') return converge(ctx.config.SF_VEGA_NAME, ctx.env, probeUrl, probeDeadlineMs)
+  return [...(await startStopped(ctx)), ...(await convergeFront(ctx, probeDeadlineMs))]
+}
+
+/** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. Returns what it did, for the caller's phase line. */
+export async function converge(name: string, env: Env, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
   const notes: string[] = []
   const candidate = await inspectContainer(candidateName(name), env)
   if (candidate) {
@@ -40,6 +51,5 @@ export async function converge(name: string, env: Env, progress: Progress, probe
     notes.push(`restarted ${name}, which a killed run had stopped`)
   }
   if (notes.some((n) => n.startsWith('rest'))) await probeServer(probeUrl, null, { deadlineMs: probeDeadlineMs, container: name, env })
-  for (const note of notes) progress.note(note)
   return notes
 }

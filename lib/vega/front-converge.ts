@@ -64,6 +64,5 @@ export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): 
   }
   await docker(updateRestartArgs(name, 'unless-stopped'), { env })
   await writeFrontConfig(ctx, slot)
-  for (const note of notes) progress.note(note)
   return notes
 }

@@ -82,3 +82,20 @@ export async function waitForSocket(ctx: VegaContext, deadlineMs: number): Promi
     await new Promise((r) => setTimeout(r, wait))
   }
 }
+
+/**
+ * Behind the front, a front or server stopped by hand (docker stop or kill, which the restart policy
+ * leaves down) is started again, first of all: nothing answers until it is. Returns what it started.
+ */
+export async function startStopped(ctx: VegaContext): Promise<string[]> {
+  const { config, env } = ctx
+  const front = await findFront(ctx)
+  const server = await inspectContainer(config.SF_VEGA_NAME, env)
+  const stopped = [front, server].filter((c): c is ContainerState => c !== null && !c.running && c.labels['sf.vega.name'] === config.SF_VEGA_NAME)
+  if (!stopped.length) return []
+  const done = ctx.progress.phase(`start the stopped ${stopped.map((c) => c.name).join(' and ')}`)
+  for (const c of stopped) await docker(startArgs(c.name), { env })
+  if (stopped.includes(front!)) await waitForSocket(ctx, 15_000)
+  done()
+  return stopped.map((c) => `started ${c.name}, which was stopped (exit code ${c.exitCode})`)
+}

@@ -18,7 +18,7 @@ export async function frontCommand(socket: string, command: string, timeoutMs = 
     })
     connection.on('error', (error) => {
       clearTimeout(timer)
-      reject(new DockerError(`the front's admin socket ${socket} did not take "${command}" (${error.message}): is the front running? npm run docker:vega:status shows it`))
+      reject(new DockerError(`the front's admin socket ${socket} did not take "${command}" (${error.message}): is the front's container running? (docker ps --all shows it)`))
     })
   })
 }

@@ -4,17 +4,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import type { UpgradeContext } from './context.ts'
+import type { LockHolder } from './lock.ts'
 import type { Release } from './releases.ts'
 
-const side = z.object({ commit: z.string().nullable(), buildId: z.string().nullable(), imageId: z.string().nullable() })
+/** One end of an attempt: the release it went from or to. */
+export const sideSchema = z.object({ commit: z.string().nullable(), buildId: z.string().nullable(), imageId: z.string().nullable() })
 
 export const historyEntrySchema = z.object({
   at: z.string().describe('When the attempt started.'),
   by: z.string().describe('user@host (pid).'),
   action: z.enum(['upgrade', 'rollback']),
   name: z.string().describe('The prod container.'),
-  from: side.nullable(),
-  to: side.nullable(),
+  from: sideSchema.nullable(),
+  to: sideSchema.nullable(),
   phases: z.record(z.string(), z.number()).describe('Each phase and its duration in ms, in order.'),
   outcome: z.enum(['upgraded', 'rolled-back', 'candidate-failed', 'rollback-failed', 'failed', 'abandoned']),
   rollback: z.string().nullable().describe('What the automatic rollback did, if one ran.'),
@@ -24,7 +26,6 @@ export type HistoryEntry = z.infer<typeof historyEntrySchema>
 
 /** The entry for an attempt by this process, with the phases its report has timed so far. */
 export function entry(ctx: UpgradeContext, outcome: HistoryEntry['outcome'], from: Release | null, to: Release | null, rollback: string | null, error: string | null, action: HistoryEntry['action'] = 'upgrade'): HistoryEntry {
-  const side = (r: Release | null) => (r ? { commit: r.commit, buildId: r.buildId, imageId: r.imageId } : null)
   return {
     at: new Date().toISOString(),
     by: `${os.userInfo().username}@${os.hostname()} (pid ${process.pid})`,
@@ -36,6 +37,30 @@ export function entry(ctx: UpgradeContext, outcome: HistoryEntry['outcome'], fro
     outcome,
     rollback,
     error,
+  }
+}
+
+export function side(r: Release | null): HistoryEntry['from'] {
+  return r ? { commit: r.commit, buildId: r.buildId, imageId: r.imageId } : null
+}
+
+/**
+ * The entry for a run that died holding the lock, from what its lock recorded: where it went from
+ * and to, the phases it finished and the one it died in.
+ */
+export function abandonedEntry(name: string, holder: LockHolder): HistoryEntry {
+  const run = holder.run
+  return {
+    at: holder.since,
+    by: `${holder.user}@${holder.host} (pid ${holder.pid})`,
+    action: run?.action ?? 'upgrade',
+    name,
+    from: run?.from ?? null,
+    to: run?.to ?? null,
+    phases: run?.phases ?? {},
+    outcome: 'abandoned',
+    rollback: null,
+    error: `pid ${holder.pid} died holding the lock${run?.current ? ` during ${run.current}` : ''}`,
   }
 }
 

@@ -47,6 +47,14 @@ export function describeLock(s: LockState): string {
   if (s.state === 'free') return 'no upgrade running'
   const h = s.holder
   const who = `pid ${h.pid} (${h.user}@${h.host}${h.container ? `, container ${h.container}` : ''}, ${h.command}) since ${h.since}`
-  if (s.state === 'stale') return `lock stale: ${who} died holding it (${s.why}); the next upgrade recovers it`
-  return `upgrade running: ${who}${s.checked ? '' : ' (on another host or in another pid namespace: not checked from here)'}`
+  if (s.state === 'stale') return `lock stale: ${who} died holding it (${s.why})${describeRun(h, 'during')}; the next upgrade recovers it`
+  return `upgrade running: ${who}${s.checked ? '' : ' (on another host or in another pid namespace: not checked from here)'}${describeRun(h, 'now in')}`
+}
+
+/** How far the holder's run got, as its lock records it: `, during <phase>, upgrading <from> -> <to>`. */
+function describeRun(h: LockHolder, when: string): string {
+  const run = h.run
+  if (!run) return ''
+  const commit = (side: typeof run.from) => side?.commit?.slice(0, 12) ?? '-'
+  return `${run.current ? ` ${when} ${run.current}` : ''}, ${run.action === 'rollback' ? 'rolling back' : 'upgrading'} ${commit(run.from)} -> ${commit(run.to)}`
 }

@@ -2,11 +2,12 @@
 // A lock whose holder died (same host, pid gone or reused) is recovered; a live one is refused, or
 // waited for with --lock-wait.
 import fs from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { SfError } from '../errors.ts'
+import { sideSchema } from './history.ts'
 
 export class LockError extends SfError {
   override name = 'LockError'
@@ -22,13 +23,26 @@ const holderSchema = z.object({
   command: z.string(),
   /** The upgrader container the holder runs in, when a server started it: its liveness is that container's. */
   container: z.string().optional(),
+  /** How far the holder's run got, rewritten as it goes: what a recovery records if the holder dies. */
+  run: z
+    .object({
+      action: z.enum(['upgrade', 'rollback']),
+      from: sideSchema.nullable(),
+      to: sideSchema.nullable(),
+      phases: z.record(z.string(), z.number()),
+      current: z.string().nullable(),
+    })
+    .optional(),
 })
 export type LockHolder = z.infer<typeof holderSchema>
+export type RunRecord = NonNullable<LockHolder['run']>
 
 export interface Lock {
   file: string
   /** Set when a dead holder's lock was taken over. */
   recovered: LockHolder | null
+  /** Rewrite the lock with how far this run got (whole, by a rename: a reader never sees half of it). */
+  record(run: RunRecord): void
   release(): Promise<void>
 }
 
@@ -52,6 +66,14 @@ export async function acquireLock(file: string, options: { command: string; wait
       return {
         file,
         recovered,
+        record(run) {
+          try {
+            writeFileSync(`${file}.run-${process.pid}`, JSON.stringify({ ...me, run }) + '\n', { mode: 0o600 })
+            renameSync(`${file}.run-${process.pid}`, file)
+          } catch {
+            // A record that cannot be written costs only the detail of a recovery, never the run.
+          }
+        },
         release: async () => {
           const now = await readHolder(file)
           if (now?.pid === me.pid && now.host === me.host) await fs.rm(file, { force: true })

@@ -44,6 +44,17 @@ export async function recordServing(sfHome: string, name: string, release: Relea
   return next
 }
 
+/**
+ * What serves after a converge, recorded when releases.json says another build serves: converge kept
+ * a killed run's new server, and that build, not the one before it, is what a rollback goes back to.
+ * True when it recorded.
+ */
+export async function recordAdopted(sfHome: string, name: string, serving: Release | null): Promise<boolean> {
+  if (!serving || serving.buildId === '?' || (await readReleases(sfHome, name)).current?.buildId === serving.buildId) return false
+  await recordServing(sfHome, name, serving)
+  return true
+}
+
 /** What prod serves now, read from the container itself. */
 export async function servingRelease(name: string, env: Env): Promise<Release | null> {
   const prod = await inspectContainer(name, env)

@@ -7,6 +7,10 @@ import { formatPhase, type Progress } from '../progress.ts'
 export interface Report extends Progress {
   /** Durations in ms by phase, in the order the phases ran. */
   readonly phases: Record<string, number>
+  /** The phase started last and not yet done, or null. */
+  readonly current: string | null
+  /** Call `listener` after each phase starts or ends (the lock records how far a run got). */
+  watch(listener: () => void): void
   /** A machine event (also written as JSON with --json). */
   event(kind: string, fields: Record<string, unknown>): void
 }
@@ -20,6 +24,9 @@ export function createReport(options: { json: boolean; eventsFile?: string; err?
   const started = performance.now()
   const elapsed = () => Math.round(performance.now() - started)
   const phases: Record<string, number> = {}
+  const open: string[] = []
+  const listeners: (() => void)[] = []
+  const changed = () => listeners.forEach((l) => l())
   const event = (kind: string, fields: Record<string, unknown>) => {
     if (!options.json && !toFile) return
     const line = JSON.stringify({ event: kind, elapsedMs: elapsed(), ...fields })
@@ -28,18 +35,28 @@ export function createReport(options: { json: boolean; eventsFile?: string; err?
   }
   return {
     phases,
+    get current() {
+      return open.at(-1) ?? null
+    },
+    watch: (listener) => void listeners.push(listener),
     event,
     phase(name) {
       const phaseStarted = performance.now()
+      // Recorded before it is announced: a run killed as soon as a phase is seen to start was in it.
+      open.push(name)
+      changed()
       err(formatPhase(elapsed(), `${name} …`))
       event('phase-start', { phase: name })
       return (detail) => {
+        const at = open.lastIndexOf(name)
+        if (at >= 0) open.splice(at, 1)
         const ms = Math.round(performance.now() - phaseStarted)
         let key = name
         for (let n = 2; key in phases; n++) key = `${name} #${n}`
         phases[key] = ms
         err(formatPhase(elapsed(), `${name}: done in ${(ms / 1000).toFixed(1)}s${detail ? ` (${detail})` : ''}`))
         event('phase-done', { phase: name, durationMs: ms, ...(detail ? { detail } : {}) })
+        changed()
       }
     },
     note(line) {

@@ -8,26 +8,21 @@ import { ConfigError } from '../errors.ts'
 import { distPaths } from '../paths.ts'
 import { vegaContainer } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
-import { converge } from './converge.ts'
-import { convergeFront } from './front-converge.ts'
+import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { frontSwap } from './front-swap.ts'
 import { UpgradeError } from './errors.ts'
-import { appendHistory, entry, type HistoryEntry } from './history.ts'
+import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { preflightVega, urlOf } from './preflight.ts'
-import { readReleases, recordServing, releasesFile, servingRelease } from './releases.ts'
+import { readReleases, recordAdopted, recordServing, releasesFile, servingRelease, type Release } from './releases.ts'
 import { swapProd } from './swap.ts'
 
 export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string; container?: string }): Promise<HistoryEntry> {
   const { config, env, progress } = ctx
   const name = config.SF_VEGA_NAME
-  const previous = (await readReleases(config.SF_HOME, name)).previous
-  if (!previous) throw new ConfigError(`no previous release of ${name} is recorded in ${releasesFile(config.SF_HOME, name)}: nothing to roll back to`)
+  let previous = await restorablePrevious(ctx)
   const dist = distPaths(ctx.root)
-  const missing = [path.join(dist.webBuilds, previous.buildId), path.join(dist.releases, `${previous.buildId}.json`)].filter((p) => !existsSync(p))
-  if ((await docker(imageExistsArgs(previous.imageId), { env, allowFailure: true })).code !== 0) missing.push(`image ${previous.imageId}`)
-  if (missing.length) throw new ConfigError(`the previous release ${previous.buildId} cannot be restored, these are gone: ${missing.join(', ')}`)
 
   let done = progress.phase('preflight')
   const preflight = await preflightVega(config, env)
@@ -37,12 +32,20 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   const lock = await acquireLock(lockFile(config.SF_HOME, name), { command: o.command, container: o.container, waitMs: o.lockWaitMs })
   done(lock.recovered ? `recovered the lock left by dead pid ${lock.recovered.pid}` : undefined)
   const started = new Date().toISOString()
-  const from = await servingRelease(name, env)
+  let from = await servingRelease(name, env)
+  progress.watch(() => lock.record({ action: 'rollback', from: side(from), to: side(previous), phases: { ...progress.phases }, current: progress.current }))
   try {
+    if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
     const front = config.SF_VEGA_FRONT === 'haproxy'
-    const notes = front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
+    const notes = await convergeVega(ctx, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
+    // A killed upgrade's server that converge kept serves now: roll back from it, to the release it replaced.
+    const serving = await servingRelease(name, env)
+    if (await recordAdopted(config.SF_HOME, name, serving)) {
+      from = serving
+      previous = await restorablePrevious(ctx)
+    }
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const expected = { commit: previous.commit, buildId: previous.buildId }
     const swap = front
@@ -60,4 +63,17 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   } finally {
     await lock.release()
   }
+}
+
+/** The previous release recorded for prod, when its build, manifest and image are all still here. */
+async function restorablePrevious(ctx: UpgradeContext): Promise<Release> {
+  const { config, env } = ctx
+  const name = config.SF_VEGA_NAME
+  const previous = (await readReleases(config.SF_HOME, name)).previous
+  if (!previous) throw new ConfigError(`no previous release of ${name} is recorded in ${releasesFile(config.SF_HOME, name)}: nothing to roll back to`)
+  const dist = distPaths(ctx.root)
+  const missing = [path.join(dist.webBuilds, previous.buildId), path.join(dist.releases, `${previous.buildId}.json`)].filter((p) => !existsSync(p))
+  if ((await docker(imageExistsArgs(previous.imageId), { env, allowFailure: true })).code !== 0) missing.push(`image ${previous.imageId}`)
+  if (missing.length) throw new ConfigError(`the previous release ${previous.buildId} cannot be restored, these are gone: ${missing.join(', ')}`)
+  return previous
 }

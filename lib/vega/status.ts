@@ -3,7 +3,8 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
 import { fetchAnswer } from '../probe.ts'
-import { frontDir, frontFiles, frontName } from './front.ts'
+import { asideName, candidateName } from './container.ts'
+import { frontDir, frontFiles, frontName, type Slot } from './front.ts'
 import { readSlots, type SlotState } from './haproxy.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
 import { lockFile } from './lock.ts'
@@ -14,7 +15,7 @@ import { probeHostFor, urlOf } from './preflight.ts'
 export interface VegaStatus {
   name: string
   url: string
-  container: { running: boolean; health: string | null; image: string; imageId: string; startedAt: string; uptimeSeconds: number | null } | null
+  container: { running: boolean; exitCode: number; health: string | null; image: string; imageId: string; buildId: string | null; startedAt: string; uptimeSeconds: number | null } | null
   ready: { status: number | null; reason: string | null }
   version: { commit: string; dirty: boolean; buildId: string; builtAt: string } | null
   releases: Releases
@@ -22,7 +23,9 @@ export interface VegaStatus {
   lock: LockState
   history: HistoryEntry[]
   /** Behind the front: its container and what its runtime API says of each slot; null without a front. */
-  front: { running: boolean; image: string; restartCount: number; slots: SlotState[] | null; error: string | null } | null
+  front: { running: boolean; exitCode: number; image: string; restartCount: number; slots: SlotState[] | null; error: string | null } | null
+  /** A candidate or set-aside server a run that did not finish left (or, while one runs, its own). */
+  leftovers: { name: string; running: boolean; exitCode: number; buildId: string | null; slot: string | null }[]
 }
 
 export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): Promise<VegaStatus> {
@@ -43,9 +46,11 @@ export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): 
     url,
     container: state && {
       running: state.running,
+      exitCode: state.exitCode,
       health: state.health,
       image: state.image,
       imageId: state.imageId,
+      buildId: state.labels['sf.build-id'] ?? null,
       startedAt: state.startedAt,
       uptimeSeconds: Number.isNaN(started) ? null : Math.round((Date.now() - started) / 1000),
     },
@@ -55,15 +60,19 @@ export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): 
     lock: await lockState(lockFile(config.SF_HOME, name), env),
     history: await readHistory(config.SF_HOME, historyCount),
     front: await frontStatus(config, env),
+    leftovers: (await Promise.all([candidateName(name), asideName(name)].map((n) => inspectContainer(n, env))))
+      .filter((c) => c !== null)
+      .map((c) => ({ name: c.name, running: c.running, exitCode: c.exitCode, buildId: c.labels['sf.build-id'] ?? null, slot: c.labels['sf.vega.slot'] ?? null })),
   }
 }
 
 export function formatStatus(s: VegaStatus): string {
   const lines = [`${s.name} at ${s.url}`]
   const c = s.container
+  const build = c?.buildId ? `, build ${c.buildId}` : ''
   lines.push(
     c
-      ? `  container: ${c.running ? 'running' : 'stopped'}${c.health ? ` (${c.health})` : ''}, up ${c.uptimeSeconds ?? 0}s, image ${c.image} (${c.imageId.slice(0, 19)})`
+      ? `  container: ${c.running ? `running${c.health ? ` (${c.health})` : ''}, up ${c.uptimeSeconds ?? 0}s` : `stopped (exit code ${c.exitCode})`}${build}, image ${c.image} (${c.imageId.slice(0, 19)})`
       : '  container: none',
   )
   lines.push(`  ready: ${s.ready.status === 200 ? 'yes' : `no (${s.ready.status ?? 'no answer'}${s.ready.reason ? `: ${s.ready.reason}` : ''})`}`)
@@ -72,12 +81,17 @@ export function formatStatus(s: VegaStatus): string {
   if (s.lock.state !== 'free') lines.push(`  ${describeLock(s.lock)}`)
   if (s.front) {
     const f = s.front
-    lines.push(`  front: ${f.running ? 'running' : 'stopped'}, image ${f.image}${f.restartCount ? `, restarted ${f.restartCount} time(s) after a crash` : ''}${f.error ? ` (${f.error})` : ''}`)
+    const state = f.running ? `running, image ${f.image}` : `stopped (exit code ${f.exitCode}), image ${f.image}: nothing answers on ${s.url}`
+    lines.push(`  front: ${state}${f.restartCount ? `, restarted ${f.restartCount} time(s) after a crash` : ''}${f.error ? ` (${f.error})` : ''}`)
     for (const slot of f.slots ?? []) {
       const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : 'ready'
       lines.push(`    slot ${slot.slot}: ${state}, ${slot.up ? 'up' : 'down'} at ${slot.addr}, ${slot.sessions} request(s) now, ${slot.total} served, ${slot.errors} error(s)`)
     }
   }
+  lines.push(...leftoverLines(s))
+  // Stopped by hand (docker stop or kill): the restart policy leaves it down, and one command brings it back.
+  const stopped = [s.front && !s.front.running ? frontName(s.name) : null, c && !c.running ? s.name : null].filter((n) => n !== null)
+  if (stopped.length && s.lock.state !== 'held') lines.push(`  bring it back: docker start ${stopped.join(' ')}`)
   lines.push(s.history.length ? '  last attempts:' : '  no attempts recorded')
   for (const h of s.history) {
     const total = Object.values(h.phases).reduce((a, b) => a + b, 0)
@@ -86,13 +100,27 @@ export function formatStatus(s: VegaStatus): string {
   return lines.join('\n')
 }
 
+/** Each leftover server, with what the front does with it and what the next upgrade will do with it. */
+function leftoverLines(s: VegaStatus): string[] {
+  const routed = new Set((s.front?.slots ?? []).filter((slot) => !slot.maint && !slot.draining).map((slot) => slot.slot))
+  return s.leftovers.map((l) => {
+    const state = `${l.running ? 'running' : `exited ${l.exitCode}`}, build ${l.buildId ?? '?'}`
+    if (s.lock.state === 'held') return `  ${l.name} (${state}): the running upgrade's`
+    const serves = l.running && l.slot !== null && routed.has(l.slot as Slot)
+    const next = serves ? `keeps it as ${s.name} if it passes its probes, and removes the rest` : 'removes it'
+    return `  leftover: ${l.name} (${state})${serves ? `, which the front routes to (slot ${l.slot})` : ''}: a run that did not finish left it; the next npm run docker:vega:upgrade ${next}`
+  })
+}
+
 async function frontStatus(config: SfConfig, env: Env): Promise<VegaStatus['front']> {
   const state = await inspectContainer(frontName(config.SF_VEGA_NAME), env)
   if (!state) return null
   const socket = frontFiles(frontDir(config.SF_HOME, config.SF_VEGA_NAME)).socket
-  const slots = await readSlots(socket).then(
-    (s) => ({ slots: s, error: null }),
-    (e: Error) => ({ slots: null, error: e.message }),
-  )
-  return { running: state.running, image: state.image, restartCount: state.restartCount, ...slots }
+  const slots = state.running
+    ? await readSlots(socket).then(
+        (s) => ({ slots: s, error: null }),
+        (e: Error) => ({ slots: null, error: e.message }),
+      )
+    : { slots: null, error: null }
+  return { running: state.running, exitCode: state.exitCode, image: state.image, restartCount: state.restartCount, ...slots }
 }

@@ -9,12 +9,13 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import { ProbeError } from '../errors.ts'
 import { fetchAnswer } from '../probe.ts'
+import { ensureWebDependencies } from '../server/start.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
 import { proveCandidate } from './candidate.ts'
 import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type VegaContext } from './context.ts'
 import { frontName, type Slot } from './front.ts'
-import { ensureFront, ensureNetwork, findFront } from './front-setup.ts'
+import { ensureFront, ensureNetwork, findFront, startStopped } from './front-setup.ts'
 import { convergeFront } from './front-converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
@@ -35,6 +36,9 @@ export interface Serving {
 export async function vegaUp(ctx: VegaContext): Promise<Serving> {
   const preflight = await checked(ctx)
   return locked(ctx, 'npm run docker:vega:up', async () => {
+    await startStoppedFirst(ctx)
+    // As npm start does: a fresh clone has run npm ci, not npm --prefix web ci.
+    await ensureWebDependencies(ctx.root, ctx.env, ctx.progress)
     await buildRelease(ctx, new Date().toISOString())
     const inputs = vegaInputs(ctx, preflight)
     if (ctx.config.SF_VEGA_FRONT === 'haproxy') return upBehindFront(ctx, preflight, inputs)
@@ -52,6 +56,7 @@ export async function vegaUp(ctx: VegaContext): Promise<Serving> {
 export async function runVegaSourceServer(ctx: VegaContext): Promise<Serving> {
   const preflight = await checked(ctx)
   return locked(ctx, 'npm run docker:vega:run', async () => {
+    await startStoppedFirst(ctx)
     await buildRuntimeImage(ctx)
     const inputs = vegaInputs(ctx, preflight)
     if (ctx.config.SF_VEGA_FRONT === 'haproxy') return upBehindFront(ctx, preflight, inputs)
@@ -109,6 +114,11 @@ async function moveBehindFront(ctx: VegaContext, preflight: Preflight, inputs: V
 async function runContainer(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {
   await replace(ctx, preflight, () => docker(runDetachedArgs(vegaContainer(inputs)), { env: ctx.env }))
   return waitServing(ctx, inputs, preflight.probeHost)
+}
+
+/** Behind the front, a front or server stopped by hand answers again before the long build, not after it. */
+async function startStoppedFirst(ctx: VegaContext): Promise<void> {
+  if (ctx.config.SF_VEGA_FRONT === 'haproxy') await startStopped(ctx)
 }
 
 /** Under the upgrade lock (no two changes to one container at once); records what now serves. */

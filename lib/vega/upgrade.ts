@@ -3,15 +3,16 @@
 // back to the old container if it fails. One run at a time; every attempt goes into the history.
 import path from 'node:path'
 import { removeContainerArgs } from '../docker/args.ts'
+import { describeFrontImageSources, frontImageSources } from '../docker/front-image.ts'
 import { docker } from '../docker/engine.ts'
 import { rememberCurrentBuild } from '../release/web-host.ts'
 import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
-import { converge } from './converge.ts'
-import { convergeFront } from './front-converge.ts'
+import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { RollbackError, UpgradeError } from './errors.ts'
-import { appendHistory, entry, type HistoryEntry } from './history.ts'
+import { engineLost } from './engine-lost.ts'
+import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { formatPlan, frontUpgradePlan, upgradePlan } from './plan.ts'
 import { preflightVega, urlOf, type Preflight } from './preflight.ts'
@@ -24,7 +25,7 @@ import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap
 import type { Expected } from './probes.ts'
 import { pruneAfterDeploy } from './prune.ts'
 import { buildRelease } from './release-build.ts'
-import { recordServing, servingRelease, type Release } from './releases.ts'
+import { recordAdopted, recordServing, servingRelease, type Release } from './releases.ts'
 import { swapProd } from './swap.ts'
 
 export interface UpgradeOptions {
@@ -49,8 +50,10 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   // The candidate's port must be free too, or held by a leftover candidate (converge removes it).
   // Behind the front the candidate's port follows its slot, and docker run refuses a taken one.
   if (!front) await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
-  if (front && !(await findFront(ctx))?.running) {
-    throw new ConfigError(`SF_VEGA_FRONT=haproxy but no front ${frontName(name)} runs: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it)`)
+  // A front that exists but was stopped is started by the converge step below; only none at all is up's job.
+  if (front && !(await findFront(ctx))) {
+    const image = describeFrontImageSources(await frontImageSources({ configured: config.SF_VEGA_FRONT_IMAGE, env }))
+    throw new ConfigError(`SF_VEGA_FRONT=haproxy but there is no front ${frontName(name)}: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it); ${image}`)
   }
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
@@ -73,15 +76,16 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   let from: Release | null = null
   let to: Release | null = null
   let restoreCheckout = async () => {}
+  progress.watch(() => lock.record({ action: 'upgrade', from: side(from), to: side(to), phases: { ...progress.phases }, current: progress.current }))
   try {
-    if (lock.recovered) {
-      await appendHistory(config.SF_HOME, { ...entry(ctx, 'abandoned', null, null, null, `pid ${lock.recovered.pid} died holding the lock`), at: lock.recovered.since, by: `${lock.recovered.user}@${lock.recovered.host} (pid ${lock.recovered.pid})` })
-    }
+    if (lock.recovered) await appendHistory(config.SF_HOME, abandonedEntry(name, lock.recovered))
     done = progress.phase('converge')
-    const notes = front ? await convergeFront(ctx, o.probeDeadlineMs) : await converge(name, env, progress, prodUrl, o.probeDeadlineMs)
+    const notes = await convergeVega(ctx, prodUrl, o.probeDeadlineMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     from = await servingRelease(name, env)
+    // A killed run's server that converge kept is what served: the release to roll back to after this one.
+    await recordAdopted(config.SF_HOME, name, from)
 
     const putBack = await rememberCurrentBuild(ctx.root)
     restoreCheckout = async () => {
@@ -102,7 +106,8 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     const result = { ...entry(ctx, 'upgraded', from, to, null, null), at: started }
     await appendHistory(config.SF_HOME, result)
     return result
-  } catch (error) {
+  } catch (caught) {
+    const error = (await engineLost(caught, { env, name, phase: progress.current, reached: [...Object.keys(progress.phases), ...(progress.current ? [progress.current] : [])] })) ?? caught
     await restoreCheckout()
     await docker(removeContainerArgs(candidateName(name), { force: true }), { env, allowFailure: true })
     const outcome = error instanceof UpgradeError ? error.outcome : error instanceof RollbackError ? 'rollback-failed' : 'failed'

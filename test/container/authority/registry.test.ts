@@ -126,5 +126,16 @@ if (engine) {
       const listed = await fetchAnswer(`${registry!.url}/v2/sf-${runId}/sf-server/tags/list`)
       assert.deepEqual((listed.json as { tags: string[] }).tags.sort(), [localTag.split(':')[1], `tested-${published.digest.slice(7)}`].sort())
     })
+
+    test('promote with the registry stopped fails (exit 1), naming the registry and its error, and does not blame the digest', async () => {
+      assert.ok(published)
+      const targets = path.join(scratch, 'targets.yaml')
+      fs.copyFileSync(path.join(repoRoot, 'deploy', 'targets.yaml'), targets)
+      await registry!.stop()
+      const failed = await npm('promote', ['--digest', published.digest], { SF_REGISTRY: sfRegistry, SF_TARGETS: targets })
+      assert.equal(failed.code, 1, failed.stderr)
+      assert.match(failed.stderr, new RegExp(`error: .*the registry ${registry!.address.replace(/\./g, '\\.')} .*connection refused`))
+      assert.doesNotMatch(failed.stderr, /has not passed test's probes|roll it to test first/)
+    })
   })
 }

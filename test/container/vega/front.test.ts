@@ -14,6 +14,7 @@ import { readSlots } from '../../../lib/vega/haproxy.ts'
 import { readHistory } from '../../../lib/vega/history.ts'
 import { readReleases } from '../../../lib/vega/releases.ts'
 import { containerNames, requireEngine, withLogs } from '../../support/docker.ts'
+import { engineProxy } from '../../support/engine-proxy.ts'
 import { frontRun } from '../../support/front.ts'
 import { npmRun } from '../../support/npm.ts'
 
@@ -177,18 +178,36 @@ if (engine) {
       })
     })
 
-    test('killed right after the switch, the next run converges to one ready server behind the front', async () => {
+    test('killed right after the switch: status names the dead run and its leftover; the next run converges, records what the dead run did, and keeps the adopted build for rollback', async () => {
       await withLogs(containers, async () => {
-        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// killed after the switch\nexport const dynamic'), 'killed after the switch')
+        const before = await servedCommit()
+        const commit = scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// killed after the switch\nexport const dynamic'), 'killed after the switch')
         const killed = upgrade('--settle', '30')
         await killed.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith('settle'))
         killed.killAll()
         await killed.exited
+        const adopted = (await inspectContainer(`${name}-candidate`, process.env))?.labels['sf.build-id']
+        assert.ok(adopted, 'the killed run left its candidate')
+
+        const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
+        await status.exited
+        assert.match(status.stdout(), new RegExp(`leftover: ${name}-candidate \\(running, build ${adopted}\\)`))
+        assert.match(status.stdout(), new RegExp(`lock stale: .* during settle: .*, upgrading ${before.slice(0, 12)} -> ${commit.slice(0, 12)}`))
+
         const rerun = upgrade('--settle', '1')
         assert.equal(await rerun.exited, 0, rerun.stderr())
         assert.match(rerun.stderr(), /converge: done .*(removed the leftover|switched the front back)/)
         await assertOneReadyServer()
         assert.equal(await servedCommit(), scratch.head())
+
+        const [abandoned, upgraded] = await readHistory(sfHome, 2)
+        assert.equal(abandoned?.outcome, 'abandoned')
+        assert.deepEqual([abandoned?.from?.commit, abandoned?.to?.commit], [before, commit])
+        assert.ok(Object.keys(abandoned?.phases ?? {}).some((p) => p.startsWith('switch the front')), JSON.stringify(abandoned))
+        assert.match(abandoned?.error ?? '', /died .*during settle/)
+        assert.equal(upgraded?.outcome, 'upgraded')
+        assert.equal((await readReleases(sfHome, name)).previous?.buildId, adopted, 'the build converge adopted, which served, is the one rollback goes back to')
+        for (const line of [/prune old builds: done/g, /^upgraded /gm]) assert.equal(rerun.stderr().match(line)?.length, 1, `${line} once in:\n${rerun.stderr()}`)
       })
     })
 
@@ -214,6 +233,80 @@ if (engine) {
         assert.equal(await run.exited, 0, run.stderr())
         const served = ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { webHost: { buildId: string } } }).manifest.webHost.buildId
         assert.equal(served, previous.buildId)
+        await assertOneReadyServer()
+      })
+    })
+
+    test('a rollback right after a run killed past its switch keeps that run\'s build as the one it rolls back from, and goes back to the build that served before it', async () => {
+      await withLogs(containers, async () => {
+        const servedBuild = async () => ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { webHost: { buildId: string } } }).manifest.webHost.buildId
+        const before = await servedBuild()
+        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// killed before a rollback\nexport const dynamic'), 'killed before a rollback')
+        const killed = upgrade('--settle', '30')
+        await killed.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith('settle'))
+        killed.killAll()
+        await killed.exited
+        const adopted = (await inspectContainer(`${name}-candidate`, process.env))?.labels['sf.build-id']
+        assert.ok(adopted && adopted !== before)
+        const run = npmRun(scratch.dir, 'docker:vega:rollback', [], env)
+        assert.equal(await run.exited, 0, run.stderr())
+        assert.equal(await servedBuild(), before)
+        assert.equal((await readReleases(sfHome, name)).previous?.buildId, adopted)
+        await assertOneReadyServer()
+      })
+    })
+
+    test('the engine stops answering while the candidate is probed: the upgrade says so, not that the candidate failed; status names the candidate it left, exited, as a leftover', async () => {
+      await withLogs(containers, async () => {
+        const serving = await servedCommit()
+        const proxy = await engineProxy()
+        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// engine lost\nexport const dynamic'), 'engine lost')
+        try {
+          const run = npmRun(scratch.dir, 'docker:vega:upgrade', ['--json'], { ...env, DOCKER_HOST: proxy.host })
+          await run.waitFor((e) => e.event === 'phase-start' && String(e.phase) === `probe ${name}-candidate`)
+          await proxy.close()
+          assert.equal(await run.exited, 1, run.stderr())
+          assert.match(run.stderr(), new RegExp(`error: the Docker Engine stopped answering during probe ${name}-candidate: ${name} was not touched`))
+          assert.match(run.stderr(), /the next npm run docker:vega:upgrade removes it/)
+          assert.doesNotMatch(run.stderr(), /the candidate failed/)
+        } finally {
+          await proxy.close().catch(() => {})
+          scratch.revert()
+        }
+        assert.equal(await servedCommit(), serving)
+        // An engine that really stops takes its containers down with it: the candidate is left exited.
+        await docker(['stop', '--time', '5', `${name}-candidate`], { env: process.env })
+        const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
+        assert.equal(await status.exited, 0, status.stderr())
+        assert.match(status.stdout(), new RegExp(`leftover: ${name}-candidate \\(exited \\d+, build \\S+\\): .*the next npm run docker:vega:upgrade removes it`))
+      })
+    })
+
+    test('a front and its server stopped by hand: status names both and the one command that brings them back; up starts them before it builds', async () => {
+      await withLogs(containers, async () => {
+        await docker(['kill', `${name}-front`], { env: process.env })
+        await docker(['kill', name], { env: process.env })
+        const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
+        assert.equal(await status.exited, 1)
+        assert.match(status.stdout(), /container: stopped \(exit code \d+\)/)
+        assert.match(status.stdout(), /front: stopped \(exit code \d+\)/)
+        assert.match(status.stdout(), new RegExp(`bring it back: docker start ${name}-front ${name}\n`))
+
+        const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
+        while (!/bundle dist\/loader\.js …/.test(up.stderr()) && up.child.exitCode === null) await new Promise((r) => setTimeout(r, 50))
+        const whenTheBuildStarts = [(await inspectContainer(`${name}-front`, process.env))?.running, (await inspectContainer(name, process.env))?.running]
+        assert.equal(await up.exited, 0, up.stderr())
+        assert.deepEqual(whenTheBuildStarts, [true, true], `the front and the server run before the build starts:\n${up.stderr()}`)
+        await assertOneReadyServer()
+      })
+    })
+
+    test('an upgrade with the front stopped starts it in its converge step and goes on', async () => {
+      await withLogs(containers, async () => {
+        await docker(['kill', `${name}-front`], { env: process.env })
+        const run = upgrade('--settle', '0')
+        assert.equal(await run.exited, 0, run.stderr())
+        assert.match(run.stderr(), new RegExp(`converge: done .*started ${name}-front`))
         await assertOneReadyServer()
       })
     })

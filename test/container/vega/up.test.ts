@@ -13,6 +13,7 @@ import { fetchAnswer } from '../../../lib/probe.ts'
 import { inContainer } from '../../../lib/vega/container.ts'
 import { containerNames, removeContainers, removeImages, requireEngine, runId, vegaEnv, withLogs } from '../../support/docker.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
+import { scratchCheckout } from '../../support/scratch.ts'
 import { freePort, tempDir } from '../../support/server.ts'
 
 interface Outcome {
@@ -177,6 +178,27 @@ if (engine) {
       assert.equal(open.code, 2)
       assert.match(open.stderr, /do not bind public 0\.0\.0\.0 unless a proxy\/firewall owns access control/i)
       await nothingMade()
+    })
+
+    test('a checkout without the web dependencies gets them installed first, as npm start does', async () => {
+      const scratch = scratchCheckout()
+      const bin = tempDir('fake-npm')
+      try {
+        fs.rmSync(path.join(scratch.dir, 'web', 'node_modules', 'next'), { recursive: true })
+        // Stands in for npm: records that it was asked, installs nothing (the build then stops, cheaply).
+        fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\necho "$@" >> ${path.join(bin, 'calls')}\n`, { mode: 0o755 })
+        const up = await new Promise<Outcome>((resolve) =>
+          execFile(process.execPath, ['--import', 'tsx', 'scripts/docker-vega-up.ts'], { cwd: scratch.dir, env: { ...process.env, ...env, SF_HOME: path.join(bin, '.sf'), PATH: `${bin}:${process.env.PATH}` } }, (error, stdout, stderr) =>
+            resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+          ),
+        )
+        assert.match(up.stderr, /install web dependencies \(npm --prefix web ci\)/)
+        assert.equal(fs.readFileSync(path.join(bin, 'calls'), 'utf8'), `--prefix ${path.join(scratch.dir, 'web')} ci --no-audit --no-fund\n`)
+        assert.match(up.stderr, /error: web dependencies are missing .*\n$/, 'the fake installed nothing; the message ends its line')
+      } finally {
+        scratch.remove()
+        fs.rmSync(bin, { recursive: true, force: true })
+      }
     })
   })
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { appendHistory, historyFile, readHistory, type HistoryEntry } from '../../../lib/vega/history.ts'
+import { abandonedEntry, appendHistory, historyFile, readHistory, type HistoryEntry } from '../../../lib/vega/history.ts'
 
 function tempHome(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-history-'))
@@ -65,5 +65,16 @@ describe('upgrade history', () => {
       return true
     })
     assert.equal(fs.readFileSync(historyFile(home), 'utf8'), before)
+  })
+
+  test("a run that died holding the lock is recorded with what its lock said: from, to, its finished phases and the phase it died in", () => {
+    const done = attempt('2026-11-27T10:15:00.000Z')
+    const holder = { pid: 4242, pidStart: '1', host: 'vega', user: 'deploy', since: '2026-11-27T10:15:00.000Z', command: 'npm run docker:vega:upgrade', run: { action: 'upgrade' as const, from: done.from, to: done.to, phases: { preflight: 120, 'switch the front to slot b (sf-server-vega-candidate)': 900 }, current: 'settle: sf-server-vega-candidate green' } }
+    const entry = abandonedEntry('sf-server-vega', holder)
+    assert.deepEqual(
+      { ...entry },
+      { at: holder.since, by: 'deploy@vega (pid 4242)', action: 'upgrade', name: 'sf-server-vega', from: done.from, to: done.to, phases: holder.run.phases, outcome: 'abandoned', rollback: null, error: 'pid 4242 died holding the lock during settle: sf-server-vega-candidate green' },
+    )
+    assert.equal(abandonedEntry('sf-server-vega', { ...holder, run: undefined }).error, 'pid 4242 died holding the lock')
   })
 })

@@ -245,4 +245,27 @@ describe('acquireLock', () => {
     await lock.release()
     assert.deepEqual(await readHolder(file), other)
   })
+
+  test('record() rewrites the lock whole with how far the run got; the holder stays this process, and release() still removes it', async (t) => {
+    const file = tempLock(t)
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const run = { action: 'upgrade' as const, from: { commit: 'a'.repeat(40), buildId: 'b1', imageId: 'sha256:1' }, to: null, phases: { preflight: 12, lock: 1 }, current: 'converge' }
+    lock.record(run)
+    const holder = await readHolder(file)
+    assert.equal(holder?.pid, process.pid)
+    assert.deepEqual(holder?.run, run)
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['lock.json'], 'no temp file is left beside it')
+    await lock.release()
+    assert.equal(fs.existsSync(file), false)
+  })
+
+  test("a recovered lock hands over the dead run's record", async (t) => {
+    const file = tempLock(t)
+    const run = { action: 'upgrade' as const, from: null, to: null, phases: { preflight: 12 }, current: 'settle: sf-server-vega-candidate green' }
+    const dead = { ...holderRecord({ pid: deadPid(), pidStart: '12345' }), run }
+    writeHolder(file, dead)
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    t.after(() => lock.release())
+    assert.deepEqual(lock.recovered?.run, run)
+  })
 })

@@ -100,3 +100,19 @@ test('with an events file, every event is appended there as one JSON line, even 
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('knows the phase it is in, and tells a watcher before the phase is announced (a run killed on the announcement was in it)', () => {
+  const seen: (string | null)[] = []
+  const err: string[] = []
+  const report = createReport({ json: false, err: (l) => err.push(l), out: () => {} })
+  report.watch(() => seen.push(`${report.current ?? '-'} after ${err.length} line(s)`))
+  assert.equal(report.current, null)
+  const build = report.phase('build')
+  const probe = report.phase('probe sf-server-vega-candidate')
+  assert.equal(report.current, 'probe sf-server-vega-candidate')
+  probe()
+  assert.equal(report.current, 'build')
+  build()
+  assert.equal(report.current, null)
+  assert.deepEqual(seen, ['build after 0 line(s)', 'probe sf-server-vega-candidate after 1 line(s)', 'build after 3 line(s)', '- after 4 line(s)'])
+})
