@@ -3,8 +3,8 @@
 // `docker run` arrays exactly); docker-rollout.ts hands it to vega's frontSwap.
 import type { ContainerSpec } from '../docker/args.ts'
 import { candidateName, inContainer } from '../vega/container.ts'
-import { networkName, slotAlias, type Slot } from '../vega/front.ts'
-import { slotProbeHost } from '../vega/front-swap.ts'
+import { networkName, slotAlias, type Slot } from '../front/definition.ts'
+import { slotProbeHost } from '../front/swap.ts'
 
 /** Where the production image (docker/Dockerfile.sf-server, uid 1000, HOME=/home/node) keeps SF_HOME. */
 export const serverHome = '/home/node/.sf'

@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { Env, SfConfig } from '../env.ts'
 import type { Progress } from '../progress.ts'
 import type { VegaContext } from '../vega/context.ts'
-import { frontDir, frontFiles } from '../vega/front.ts'
+import { frontDir, frontFiles } from '../front/definition.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
 
 /** The target's state on the deployer's machine: its front's folder and its lock. */

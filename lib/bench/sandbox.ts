@@ -13,7 +13,7 @@ import { buildFrontImage } from '../docker/front-image.ts'
 import type { Env } from '../env.ts'
 import type { Progress } from '../progress.ts'
 import { asideName, candidateName } from '../vega/container.ts'
-import { frontName, networkName } from '../vega/front.ts'
+import { frontName, networkName } from '../front/definition.ts'
 import { freePorts } from '../ports.ts'
 
 export type SandboxMode = 'front' | 'direct'

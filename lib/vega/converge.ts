@@ -6,9 +6,9 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import { asideName, candidateName } from './container.ts'
 import type { VegaContext } from './context.ts'
-import { convergeFront } from './front-converge.ts'
-import { startStopped } from './front-setup.ts'
-import { probeServer } from './probes.ts'
+import { convergeFront } from '../front/converge.ts'
+import { startStopped } from '../front/setup.ts'
+import { probeServer } from '../front/probes.ts'
 
 /**
  * What upgrade and rollback put right before they change anything: behind the front, a front or server

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import type { UpgradeContext } from './context.ts'
-import type { LockHolder } from './lock.ts'
+import type { LockHolder } from '../front/lock.ts'
 import type { Release } from './releases.ts'
 
 /** One end of an attempt: the release it went from or to. */

@@ -7,8 +7,8 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import type { Progress } from '../progress.ts'
 import { asideName } from './container.ts'
-import { RollbackError } from './errors.ts'
-import { probeServer, type Expected } from './probes.ts'
+import { RollbackError } from '../front/errors.ts'
+import { probeServer, type Expected } from '../front/probes.ts'
 
 export interface SwapOptions {
   env: Env

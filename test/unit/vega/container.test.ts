@@ -8,7 +8,7 @@ import { parse } from 'yaml'
 import { runDetachedArgs, type ContainerSpec } from '../../../lib/docker/args.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 import { composeEnv, vegaContainer } from '../../../lib/vega/container.ts'
-import { frontComposeEnv, frontContainer, type FrontInputs } from '../../../lib/vega/front.ts'
+import { frontComposeEnv, frontContainer, type FrontInputs } from '../../../lib/front/definition.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 const inputs = vegaInputsOnVega

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { vegaContainer } from '../../../lib/vega/container.ts'
-import { slotPort, slotServerSpec } from '../../../lib/vega/front-swap.ts'
+import { slotPort, slotServerSpec } from '../../../lib/front/swap.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 describe('slotServerSpec', () => {

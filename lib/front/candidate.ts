@@ -2,10 +2,10 @@
 // prod's is touched. If it fails, its last log lines are shown and it is removed.
 import { removeContainerArgs, runDetachedArgs, type ContainerSpec } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
-import type { VegaContext } from './context.ts'
+import type { VegaContext } from '../vega/context.ts'
 import { UpgradeError } from './errors.ts'
 import { probeServer, type Expected } from './probes.ts'
-import { showLogs } from './swap.ts'
+import { showLogs } from '../vega/swap.ts'
 
 /** Start the candidate and probe it; on failure show its last log lines, remove it and stop here. */
 export async function proveCandidate(ctx: VegaContext, candidate: ContainerSpec, expected: Expected, url: string, deadlineMs: number): Promise<void> {

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { SfError } from '../errors.ts'
-import { sideSchema } from './history.ts'
+import { sideSchema } from '../vega/history.ts'
 
 export class LockError extends SfError {
   override name = 'LockError'

@@ -7,9 +7,9 @@ import { docker } from '../docker/engine.ts'
 import { chooseFrontImage } from '../docker/front-image.ts'
 import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import { ConfigError, ProbeError } from '../errors.ts'
-import type { VegaContext } from './context.ts'
-import { frontContainer, frontDir, frontFiles, frontName, networkName, renderFrontConfig, type Slot } from './front.ts'
-import { frontCommand, readSlots, type SlotState } from './haproxy.ts'
+import type { VegaContext } from '../vega/context.ts'
+import { frontContainer, frontDir, frontFiles, frontName, networkName, renderFrontConfig, type Slot } from './definition.ts'
+import { frontCommand, readSlots, type SlotState } from './runtime-api.ts'
 
 export function frontPaths(ctx: VegaContext) {
   return frontFiles(frontDir(ctx.config.SF_HOME, ctx.config.SF_VEGA_NAME))

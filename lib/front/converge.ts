@@ -6,15 +6,15 @@ import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs } from '.
 import { docker } from '../docker/engine.ts'
 import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import { ProbeError } from '../errors.ts'
-import { asideName, candidateName } from './container.ts'
-import type { VegaContext } from './context.ts'
-import type { Slot } from './front.ts'
-import { frontPaths, writeFrontConfig } from './front-setup.ts'
-import { slotPort, slotProbeHost } from './front-swap.ts'
-import { activeSlot, admitSlot, readSlots, setSlotState } from './haproxy.ts'
-import { urlOf } from './preflight.ts'
+import { asideName, candidateName } from '../vega/container.ts'
+import type { VegaContext } from '../vega/context.ts'
+import type { Slot } from './definition.ts'
+import { frontPaths, writeFrontConfig } from './setup.ts'
+import { slotPort, slotProbeHost } from './swap.ts'
+import { activeSlot, admitSlot, readSlots, setSlotState } from './runtime-api.ts'
+import { urlOf } from '../vega/preflight.ts'
 import { probeServer } from './probes.ts'
-import { drainContainer } from './swap.ts'
+import { drainContainer } from '../vega/swap.ts'
 
 const slotOf = (c: ContainerState) => c.labels['sf.vega.slot'] as Slot | undefined
 

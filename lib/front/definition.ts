@@ -4,7 +4,7 @@
 import path from 'node:path'
 import type { ContainerSpec } from '../docker/args.ts'
 import { frontBinary } from '../docker/front-image.ts'
-import { inContainer } from './container.ts'
+import { inContainer } from '../vega/container.ts'
 
 export type Slot = 'a' | 'b'
 export const slots: readonly Slot[] = ['a', 'b']
