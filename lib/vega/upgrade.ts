@@ -36,7 +36,7 @@ export interface UpgradeOptions {
   dryRun: boolean
   lockWaitMs: number
   probeDeadlineMs: number
-  /** Behind the front: the settle window (see front-swap.ts). */
+  /** Behind the front: the settle window (see lib/front/swap.ts). */
   settleMs: number
   /** How the run was started, for the lock and the history. */
   command: string
