@@ -61,3 +61,8 @@ export async function waitFor(url: string, options: WaitOptions): Promise<Answer
     interval = Math.min(interval * 2, options.maxIntervalMs ?? 1000)
   }
 }
+
+/** The base URL of a server at `host:port`, an IPv6 address in brackets. */
+export function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+}

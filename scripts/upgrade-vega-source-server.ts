@@ -5,7 +5,7 @@ import { repoRoot } from '../lib/paths.ts'
 import { parseUpgradeArgs } from '../lib/vega/args.ts'
 import { createReport } from '../lib/vega/report.ts'
 import { vegaContext } from '../lib/vega/context.ts'
-import { UpgradeError } from '../lib/vega/errors.ts'
+import { UpgradeError } from '../lib/front/errors.ts'
 import { upgradeVega } from '../lib/vega/upgrade.ts'
 
 await runEntry(async () => {

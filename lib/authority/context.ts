@@ -17,7 +17,7 @@ import { readTargets, type Target, type TargetName } from './targets.ts'
 export interface DeployOptions {
   root: string
   env: Env
-  /** All of it: a docker target runs vega's front with the drain and front-image settings. */
+  /** All of it: a docker target's front runs with the drain and front-image settings. */
   config: SfConfig
   progress: Progress
   /** Default: the digest in dist/sf-release-manifest.json. */

@@ -1,4 +1,4 @@
-// Rolling a docker target: the same zero-downtime upgrade as vega, through vega's own front machinery.
+// Rolling a docker target: the same zero-downtime upgrade as vega, through the front (lib/front/).
 // The published image by digest starts in the front's free slot and must pass its own probes (commit,
 // build id and digest); the front switches to it, it must stay green through a settle window, and a
 // failure switches back to the old server, which kept running. A killed earlier run is put right first.
@@ -9,17 +9,16 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import { ConfigError, DockerError } from '../errors.ts'
 import { listenProblem } from '../ports.ts'
+import { convergeFront } from '../front/converge.ts'
+import { frontName, type Slot } from '../front/definition.ts'
+import { UpgradeError } from '../front/errors.ts'
+import { acquireLock, lockFile } from '../front/lock.ts'
+import { ensureFront, ensureNetwork } from '../front/setup.ts'
+import { asideName, candidateName, type FrontSite } from '../front/site.ts'
+import { frontSwap } from '../front/swap.ts'
 import type { Progress } from '../progress.ts'
-import { asideName, candidateName } from '../vega/container.ts'
-import type { VegaContext } from '../vega/context.ts'
-import { UpgradeError } from '../vega/errors.ts'
-import { frontName, type Slot } from '../vega/front.ts'
-import { convergeFront } from '../vega/front-converge.ts'
-import { ensureFront, ensureNetwork } from '../vega/front-setup.ts'
-import { frontSwap } from '../vega/front-swap.ts'
-import { acquireLock, lockFile } from '../vega/lock.ts'
 import { targetRole, targetServerSpec } from './docker-server.ts'
-import { probeHostOf, targetContext } from './docker-target.ts'
+import { probeHostOf, targetSite } from './docker-target.ts'
 import { RolloutError } from './errors.ts'
 import type { ExpectedRelease } from './probes.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
@@ -38,18 +37,18 @@ export interface DockerRollOptions {
 }
 
 export async function rollDocker(target: DockerTarget, which: TargetName, image: { ref: string; expected: ExpectedRelease }, o: DockerRollOptions): Promise<void> {
-  const ctx = targetContext({ root: o.root, env: o.env, config: o.config, progress: o.progress, target })
+  const site = targetSite({ root: o.root, env: o.env, config: o.config, progress: o.progress, target })
   const where = `docker target ${which} (${target.name} on ${target.bind}:${target.port})`
-  await preflight(ctx, which)
-  const lock = await acquireLock(lockFile(ctx.config.SF_HOME, target.name), { command: o.command, waitMs: 0 })
+  await preflight(site, which)
+  const lock = await acquireLock(lockFile(site.home, target.name), { command: o.command, waitMs: 0 })
   try {
-    await fs.mkdir(ctx.config.SF_HOME, { recursive: true, mode: 0o700 })
-    await ensureNetwork(ctx)
-    const prod = await inspectContainer(target.name, ctx.env)
+    await fs.mkdir(site.home, { recursive: true, mode: 0o700 })
+    await ensureNetwork(site)
+    const prod = await inspectContainer(target.name, site.env)
     // A front re-created beside a server that runs routes to that server's slot, not to none.
-    await ensureFront(ctx, prod?.running ? ((prod.labels['sf.vega.slot'] as Slot | undefined) ?? null) : null)
+    await ensureFront(site, prod?.running ? ((prod.labels['sf.vega.slot'] as Slot | undefined) ?? null) : null)
     const done = o.progress.phase('converge')
-    const notes = await convergeFront(ctx, o.probeTimeoutMs)
+    const notes = await convergeFront(site, o.probeTimeoutMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
     const inputs = {
@@ -57,9 +56,9 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
       ref: image.ref,
       ...image.expected,
       graceMs: o.config.SF_RPC_SHUTDOWN_GRACE_MS,
-      stopTimeout: o.config.SF_VEGA_DRAIN_STOP_TIME,
+      stopTimeout: site.drainStopSeconds,
     }
-    const swap = await frontSwap(ctx, {
+    const swap = await frontSwap(site, {
       serverSpec: (slot, port) => targetServerSpec(inputs, slot, port),
       expected: image.expected,
       probeHost: probeHostOf(target),
@@ -80,10 +79,9 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
 }
 
 /** Before anything changes: an engine answers, the names are free or ours, the ports free or ours. */
-async function preflight(ctx: VegaContext, which: TargetName): Promise<void> {
-  const { config, env } = ctx
-  const name = config.SF_VEGA_NAME
-  const done = ctx.progress.phase(`preflight ${name}`)
+async function preflight(site: FrontSite, which: TargetName): Promise<void> {
+  const { name, bind, port: sitePort, env } = site
+  const done = site.progress.phase(`preflight ${name}`)
   const engine = await engineAnswers(env)
   if (!engine.ok) throw new DockerError(engine.reason)
   const problems: string[] = []
@@ -97,18 +95,18 @@ async function preflight(ctx: VegaContext, which: TargetName): Promise<void> {
   const front = await inspectContainer(frontName(name), env)
   const frontIsOurs = front?.labels['sf.role'] === 'vega-front' && front.labels['sf.vega.name'] === name
   if (front && !frontIsOurs) problems.push(`a container named ${front.name} exists that deploy-test and promote did not make: remove it (docker rm -f ${front.name}) or rename targets.${which}`)
-  const frontHoldsPort = frontIsOurs && front.running && front.ports.some((p) => p.hostPort === config.SF_VEGA_PORT)
-  const ports = [...(frontHoldsPort ? [] : [config.SF_VEGA_PORT]), config.SF_VEGA_PORT + 1, config.SF_VEGA_PORT + 2]
+  const frontHoldsPort = frontIsOurs && front.running && front.ports.some((p) => p.hostPort === sitePort)
+  const ports = [...(frontHoldsPort ? [] : [sitePort]), sitePort + 1, sitePort + 2]
   for (const port of ports) {
-    const code = await listenProblem(config.SF_VEGA_BIND, port)
+    const code = await listenProblem(bind, port)
     if (code === null) continue
     if (code === 'EADDRNOTAVAIL') {
-      problems.push(`targets.${which}.bind: ${config.SF_VEGA_BIND} is not an address of this machine: use one of its addresses`)
+      problems.push(`targets.${which}.bind: ${bind} is not an address of this machine: use one of its addresses`)
       break
     }
     const holder = (await docker(containersPublishingArgs(port), { env, allowFailure: true })).stdout.trim().split('\n')[0]?.split('\t')[0]
     if (holder && ours.includes(holder)) continue
-    problems.push(`targets.${which}.port: ${config.SF_VEGA_BIND}:${port} is taken by ${holder ? `container ${holder}` : 'another process'}; the target needs its port and the next two: free them or move the target`)
+    problems.push(`targets.${which}.port: ${bind}:${port} is taken by ${holder ? `container ${holder}` : 'another process'}; the target needs its port and the next two: free them or move the target`)
   }
   if (problems.length) throw new ConfigError(`cannot roll targets.${which}:\n  ${problems.join('\n  ')}`, problems)
   done(`engine ${engine.version}`)

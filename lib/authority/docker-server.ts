@@ -1,10 +1,10 @@
 // The production server of a docker target, defined once: the published image by digest behind the
 // target's front, in one slot. Pure: it only builds the ContainerSpec (unit tests compare the
-// `docker run` arrays exactly); docker-rollout.ts hands it to vega's frontSwap.
+// `docker run` arrays exactly); docker-rollout.ts hands it to the front's frontSwap.
 import type { ContainerSpec } from '../docker/args.ts'
-import { candidateName, inContainer } from '../vega/container.ts'
-import { networkName, slotAlias, type Slot } from '../vega/front.ts'
-import { slotProbeHost } from '../vega/front-swap.ts'
+import { networkName, slotAlias, type Slot } from '../front/definition.ts'
+import { candidateName, serverPort } from '../front/site.ts'
+import { slotProbeHost } from '../front/swap.ts'
 
 /** Where the production image (docker/Dockerfile.sf-server, uid 1000, HOME=/home/node) keeps SF_HOME. */
 export const serverHome = '/home/node/.sf'
@@ -45,7 +45,7 @@ export function targetServerSpec(t: TargetServerInputs, slot: Slot, port: number
     },
     mounts: [{ source: homeVolume(t.name), target: serverHome, volume: true }],
     // Its own port is for the deploy's probes only: loopback, whatever the target's bind is.
-    ports: [{ bind: slotProbeHost, hostPort: port, containerPort: inContainer.port }],
+    ports: [{ bind: slotProbeHost, hostPort: port, containerPort: serverPort }],
     groupAdd: [],
     restart: 'no',
     stopSignal: 'SIGTERM',

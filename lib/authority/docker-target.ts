@@ -1,12 +1,14 @@
-// A docker target as vega's front machinery sees it: a VegaContext whose name, port and bind are the
-// target's, and whose SF_HOME is the target's own state folder (SF_HOME/targets/<name>), so the front's
-// haproxy.cfg, admin socket and lock of one target never mix with vega's or another target's. And the
-// checks that refuse a target before anything changes.
+// A docker target as the front serves it: a site whose name, port and bind are the target's, and whose
+// home is the target's own state folder (SF_HOME/targets/<name>), so the front's haproxy.cfg, admin
+// socket and lock of one target never mix with vega's or another target's. And the checks that refuse a
+// target before anything changes.
 import path from 'node:path'
 import type { Env, SfConfig } from '../env.ts'
 import type { Progress } from '../progress.ts'
+import { frontDir, frontFiles } from '../front/definition.ts'
+import type { FrontSite } from '../front/site.ts'
 import type { VegaContext } from '../vega/context.ts'
-import { frontDir, frontFiles } from '../vega/front.ts'
+import { frontSite } from '../vega/front-site.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
 
 /** The target's state on the deployer's machine: its front's folder and its lock. */
@@ -19,7 +21,18 @@ export function targetEnv(target: DockerTarget, env: Env): Env {
   return target.host ? { ...env, DOCKER_HOST: target.host } : env
 }
 
-export function targetContext(o: { root: string; env: Env; config: SfConfig; progress: Progress; target: DockerTarget }): VegaContext {
+type TargetInputs = { root: string; env: Env; config: SfConfig; progress: Progress; target: DockerTarget }
+
+/**
+ * The site the front serves for a target. Its drain time and front image are still the environment's
+ * (SF_VEGA_DRAIN_STOP_TIME, SF_VEGA_FRONT_IMAGE), and its messages still use vega's words.
+ */
+export function targetSite(o: TargetInputs): FrontSite {
+  return frontSite(targetContext(o))
+}
+
+/** The target as vega's configuration: the config with the target's name, port, bind and state folder. */
+export function targetContext(o: TargetInputs): VegaContext {
   const { target } = o
   return {
     root: o.root,

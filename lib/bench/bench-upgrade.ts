@@ -6,13 +6,14 @@ import { engineAnswers } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { DockerError } from '../errors.ts'
 import type { Progress } from '../progress.ts'
+import { activeSlot, readSlots } from '../front/runtime-api.ts'
+import { frontPaths } from '../front/setup.ts'
+import { candidateName } from '../front/site.ts'
+import { slotPort } from '../front/swap.ts'
 import type { HistoryEntry } from '../vega/history.ts'
-import { candidateName } from '../vega/container.ts'
-import { frontPaths } from '../vega/front-setup.ts'
-import { slotPort } from '../vega/front-swap.ts'
-import { activeSlot, readSlots } from '../vega/haproxy.ts'
 import { upgradeVega } from '../vega/upgrade.ts'
 import { vegaContext } from '../vega/context.ts'
+import { frontSite } from '../vega/front-site.ts'
 import { BenchError } from './errors.ts'
 import { hopPrice } from './figures.ts'
 import { untilHeld } from './load.ts'
@@ -117,7 +118,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
 
 /** The same server, once through the front and once on its own loopback probe port: only the hop differs. */
 async function steadyBehindFront(prod: Prod, plan: LoadPlan, o: BenchOptions) {
-  const slot = activeSlot(await readSlots(frontPaths(prod.ctx).socket))
+  const slot = activeSlot(await readSlots(frontPaths(frontSite(prod.ctx)).socket))
   if (!slot) throw new BenchError(`the front of ${prod.sandbox.name} has no active slot after docker:vega:up`)
   const serverUrl = `http://127.0.0.1:${slotPort(prod.sandbox.port, slot)}`
   let done = o.progress.phase(`steady: ${o.steadySeconds}s of load through the front ${prod.sandbox.url}`)

@@ -9,10 +9,11 @@ import type { Env } from '../env.ts'
 import { DockerError } from '../errors.ts'
 import { waitFor } from '../probe.ts'
 import type { Progress } from '../progress.ts'
+import { frontContainer, frontName } from '../front/definition.ts'
+import { activeSlot, frontCommand, readSlots } from '../front/runtime-api.ts'
+import { ensureFront, frontPaths, writeFrontConfig } from '../front/setup.ts'
 import type { VegaContext } from '../vega/context.ts'
-import { frontContainer, frontName } from '../vega/front.ts'
-import { ensureFront, frontPaths, writeFrontConfig } from '../vega/front-setup.ts'
-import { activeSlot, frontCommand, readSlots } from '../vega/haproxy.ts'
+import { frontSite } from '../vega/front-site.ts'
 import { BenchError } from './errors.ts'
 import { untilHeld } from './load.ts'
 import { measureRun, type LoadPlan, type RunFigures } from './measure.ts'
@@ -81,11 +82,12 @@ async function frontRun(prod: Prod, plan: LoadPlan, o: FrontBenchOptions, title:
 
 /** Rewrite haproxy.cfg for the slot that serves, SIGUSR2 the master, wait for the new worker to answer. */
 async function reloadFront(ctx: VegaContext, progress: Progress): Promise<void> {
-  const { socket, config } = frontPaths(ctx)
-  const front = frontName(ctx.config.SF_VEGA_NAME)
+  const site = frontSite(ctx)
+  const { socket, config } = frontPaths(site)
+  const front = frontName(site.name)
   const before = workerPid(await frontCommand(socket, 'show info'))
   let done = progress.phase(`rewrite ${config}`)
-  await writeFrontConfig(ctx, activeSlot(await readSlots(socket)))
+  await writeFrontConfig(site, activeSlot(await readSlots(socket)))
   done()
   done = progress.phase(`reload ${front} (docker kill --signal USR2)`)
   await docker(killArgs(front, 'USR2'), { env: ctx.env })
@@ -111,7 +113,8 @@ function workerPid(info: string): string | null {
 async function replaceFront(prod: Prod, progress: Progress): Promise<void> {
   const ctx = { ...prod.ctx, progress }
   const { config } = ctx
-  const active = activeSlot(await readSlots(frontPaths(ctx).socket))
+  const site = frontSite(ctx)
+  const active = activeSlot(await readSlots(frontPaths(site).socket))
   if (!active) throw new BenchError(`the front of ${config.SF_VEGA_NAME} has no active slot to come back to`)
   const spec = frontContainer({ name: config.SF_VEGA_NAME, image: config.SF_VEGA_FRONT_IMAGE ?? '', bind: config.SF_VEGA_BIND, port: config.SF_VEGA_PORT, sfHome: config.SF_HOME })
   let done = progress.phase(`stop ${spec.name} (docker stop --time ${spec.stopTimeout}, soft stop)`)
@@ -120,7 +123,7 @@ async function replaceFront(prod: Prod, progress: Progress): Promise<void> {
   done = progress.phase(`remove ${spec.name}`)
   await docker(removeContainerArgs(spec.name), { env: ctx.env })
   done()
-  await ensureFront(ctx, active)
+  await ensureFront(site, active)
   done = progress.phase(`wait for ${prod.sandbox.url}/api/ready through the new front`)
   const ready = await waitFor(`${prod.sandbox.url}/api/ready`, { deadlineMs: readyDeadlineMs, minIntervalMs: 10, maxIntervalMs: 50 })
   done(`after ${ready.waitedMs} ms`)

@@ -2,6 +2,8 @@
 // rendered into `docker run` arguments; test/unit/vega/container.test.ts proves docker-compose.vega.yaml says
 // the same thing.
 import type { ContainerSpec } from '../docker/args.ts'
+import type { FrontInputs } from '../front/definition.ts'
+import { candidateName, serverPort } from '../front/site.ts'
 
 /** Where things are inside the container. */
 export const inContainer = {
@@ -9,7 +11,7 @@ export const inContainer = {
   workspace: '/workspace',
   workspaces: '/workspaces',
   sfHome: '/root/.sf',
-  port: 4000,
+  port: serverPort,
 } as const
 
 /** Host-side facts the container is made from; every path absolute and existing. */
@@ -102,8 +104,10 @@ export function composeEnv(v: VegaInputs): Record<string, string> {
   }
 }
 
-export const asideName = (name: string) => `${name}-previous`
-export const candidateName = (name: string) => `${name}-candidate`
+/** The variables docker-compose.vega.yaml's sf-front service reads, for these inputs. */
+export function frontComposeEnv(f: FrontInputs): Record<string, string> {
+  return { SF_VEGA_NAME: f.name, SF_VEGA_FRONT_IMAGE: f.image, SF_VEGA_BIND: f.bind, SF_VEGA_PORT: String(f.port), SF_HOME_HOST_DIR: f.sfHome }
+}
 
 /** The candidate: prod's configuration on the next port, under its own name, never restarted. */
 export function candidateSpec(prod: VegaInputs): ContainerSpec {

@@ -4,11 +4,12 @@ import { removeContainerArgs, renameArgs, startArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
-import { asideName, candidateName } from './container.ts'
+import { convergeFront } from '../front/converge.ts'
+import { probeServer } from '../front/probes.ts'
+import { startStopped } from '../front/setup.ts'
+import { asideName, candidateName } from '../front/site.ts'
 import type { VegaContext } from './context.ts'
-import { convergeFront } from './front-converge.ts'
-import { startStopped } from './front-setup.ts'
-import { probeServer } from './probes.ts'
+import { frontSite } from './front-site.ts'
 
 /**
  * What upgrade and rollback put right before they change anything: behind the front, a front or server
@@ -16,7 +17,8 @@ import { probeServer } from './probes.ts'
  */
 export async function convergeVega(ctx: VegaContext, probeUrl: string, probeDeadlineMs: number): Promise<string[]> {
   if (ctx.config.SF_VEGA_FRONT !== 'haproxy') return converge(ctx.config.SF_VEGA_NAME, ctx.env, probeUrl, probeDeadlineMs)
-  return [...(await startStopped(ctx)), ...(await convergeFront(ctx, probeDeadlineMs))]
+  const site = frontSite(ctx)
+  return [...(await startStopped(site)), ...(await convergeFront(site, probeDeadlineMs))]
 }
 
 /** After a killed run: remove a leftover candidate, and bring the kept-aside or stopped prod back. Returns what it did, for the caller's phase line. */

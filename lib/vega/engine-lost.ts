@@ -3,7 +3,7 @@
 import { engineAnswers } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { CommandError, DockerError } from '../errors.ts'
-import { candidateName } from './container.ts'
+import { candidateName } from '../front/site.ts'
 
 export class EngineLostError extends DockerError {
   override name = 'EngineLostError'

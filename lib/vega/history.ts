@@ -3,12 +3,9 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
+import { sideSchema, type LockHolder } from '../front/lock.ts'
 import type { UpgradeContext } from './context.ts'
-import type { LockHolder } from './lock.ts'
 import type { Release } from './releases.ts'
-
-/** One end of an attempt: the release it went from or to. */
-export const sideSchema = z.object({ commit: z.string().nullable(), buildId: z.string().nullable(), imageId: z.string().nullable() })
 
 export const historyEntrySchema = z.object({
   at: z.string().describe('When the attempt started.'),

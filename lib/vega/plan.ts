@@ -1,6 +1,6 @@
 // The upgrade as a list of steps with the docker commands each runs: what --dry-run prints. Pure.
 import { buildArgs, removeContainerArgs, renameArgs, runDetachedArgs, stopArgs, updateRestartArgs, type ContainerSpec } from '../docker/args.ts'
-import { asideName, candidateName } from './container.ts'
+import { asideName, candidateName } from '../front/site.ts'
 
 export interface PlanStep {
   step: string

@@ -78,10 +78,6 @@ export function probeHostFor(config: SfConfig): string {
   return config.SF_VEGA_PROBE_HOST ?? (anyAddress.has(config.SF_VEGA_BIND) ? '127.0.0.1' : config.SF_VEGA_BIND)
 }
 
-export function urlOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-}
-
 /** Why `bind:port` cannot be published, naming who holds it, or null when it is free. */
 async function portProblem(bind: string, port: number, env: Env): Promise<string | null> {
   const code = await listenProblem(bind, port)

@@ -5,17 +5,20 @@ import path from 'node:path'
 import { imageExistsArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import { ConfigError } from '../errors.ts'
+import { UpgradeError } from '../front/errors.ts'
+import { acquireLock, lockFile } from '../front/lock.ts'
+import { frontSwap } from '../front/swap.ts'
 import { distPaths } from '../paths.ts'
+import { urlOf } from '../probe.ts'
 import { vegaContainer } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
-import { frontSwap } from './front-swap.ts'
-import { UpgradeError } from './errors.ts'
+import { frontSite } from './front-site.ts'
 import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
-import { acquireLock, lockFile } from './lock.ts'
-import { preflightVega, urlOf } from './preflight.ts'
+import { preflightVega } from './preflight.ts'
 import { readReleases, recordAdopted, recordServing, releasesFile, servingRelease, type Release } from './releases.ts'
+import { slotServerSpec } from './slot-server.ts'
 import { swapProd } from './swap.ts'
 
 export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number; probeDeadlineMs: number; command: string; container?: string }): Promise<HistoryEntry> {
@@ -49,7 +52,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const expected = { commit: previous.commit, buildId: previous.buildId }
     const swap = front
-      ? await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: 0 })
+      ? await frontSwap(frontSite(ctx), { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: 0 })
       : await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs: o.probeDeadlineMs })
     if (!swap.swapped) throw new UpgradeError(`the previous release failed its probes (${swap.error}); ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, { ...previous, at: started })

@@ -12,8 +12,8 @@ import type { Env, SfConfig } from '../env.ts'
 import { SfError } from '../errors.ts'
 import { gitState, type GitState } from '../git.ts'
 import { readDeployment } from './deployment.ts'
-import { lockFile } from './lock.ts'
-import { describeLock, lockState, type EngineHost, type LockState } from './lock-state.ts'
+import { lockFile } from '../front/lock.ts'
+import { describeLock, lockState, type EngineHost, type LockState } from '../front/lock-state.ts'
 import { eventsFile, newUpgradeId, upgraderContainer, upgraderName, upgradesDir, type UpgraderAction } from './upgrader.ts'
 
 export class SelfUpgradeRefused extends SfError {

@@ -1,16 +1,16 @@
 // docker:vega:status: what runs (version, image, uptime, readiness) and the last attempts.
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
+import { frontDir, frontFiles, frontName, type Slot } from '../front/definition.ts'
+import { lockFile } from '../front/lock.ts'
+import { describeLock, lockState, type LockState } from '../front/lock-state.ts'
+import { readSlots, type SlotState } from '../front/runtime-api.ts'
+import { asideName, candidateName } from '../front/site.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
-import { fetchAnswer } from '../probe.ts'
-import { asideName, candidateName } from './container.ts'
-import { frontDir, frontFiles, frontName, type Slot } from './front.ts'
-import { readSlots, type SlotState } from './haproxy.ts'
+import { fetchAnswer, urlOf } from '../probe.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
-import { lockFile } from './lock.ts'
-import { describeLock, lockState, type LockState } from './lock-state.ts'
 import { readReleases, type Releases } from './releases.ts'
-import { probeHostFor, urlOf } from './preflight.ts'
+import { probeHostFor } from './preflight.ts'
 
 export interface VegaStatus {
   name: string

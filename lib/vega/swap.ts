@@ -1,14 +1,15 @@
 // Replacing the prod container. The old prod is drained, then kept aside as <name>-previous until the
 // new one passes its probes, so that a failed new prod is rolled back by restarting exactly the old
 // container.
-import { logsArgs, removeContainerArgs, renameArgs, runDetachedArgs, startArgs, stopArgs, type ContainerSpec } from '../docker/args.ts'
+import { removeContainerArgs, renameArgs, runDetachedArgs, startArgs, type ContainerSpec } from '../docker/args.ts'
+import { drainContainer, showLogs } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
+import { RollbackError } from '../front/errors.ts'
+import { probeServer, type Expected } from '../front/probes.ts'
+import { asideName } from '../front/site.ts'
 import type { Progress } from '../progress.ts'
-import { asideName } from './container.ts'
-import { RollbackError } from './errors.ts'
-import { probeServer, type Expected } from './probes.ts'
 
 export interface SwapOptions {
   env: Env
@@ -56,21 +57,6 @@ export async function swapProd(o: SwapOptions): Promise<SwapOutcome> {
   return { swapped: false, error, rollback: await restoreAside(spec.name, o) }
 }
 
-/**
- * `docker stop --time`: SIGTERM, then the server drains and exits (the stop returns then), or is
- * killed at the timeout. When the stop itself fails, the container is removed by force.
- */
-export async function drainContainer(name: string, stopTimeout: number, env: Env, progress: Progress): Promise<void> {
-  const done = progress.phase(`drain ${name} (docker stop --time ${stopTimeout})`)
-  const stopped = await docker(stopArgs(name, stopTimeout), { env, allowFailure: true })
-  const after = await inspectContainer(name, env)
-  done(after ? `exit code ${after.exitCode}` : 'gone')
-  if (stopped.code !== 0) {
-    progress.note(`docker stop failed (${stopped.stderr.trim()}): removing ${name} by force`)
-    await docker(removeContainerArgs(name, { force: true }), { env })
-  }
-}
-
 /** Put the container kept aside back as prod and probe it. */
 async function restoreAside(name: string, o: SwapOptions): Promise<string> {
   const { env, progress } = o
@@ -94,10 +80,4 @@ async function restoreAside(name: string, o: SwapOptions): Promise<string> {
   }
   done(`old ${name} serves again`)
   return `restarted the old ${name}, which serves again`
-}
-
-export async function showLogs(name: string, env: Env, progress: Progress, lines = 30): Promise<void> {
-  const logs = await docker(logsArgs(name, lines), { env, allowFailure: true })
-  progress.note(`last log lines of ${name}:`)
-  for (const line of (logs.stdout + logs.stderr).trimEnd().split('\n')) progress.note(`  ${line}`)
 }

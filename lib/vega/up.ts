@@ -4,28 +4,30 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { logsArgs, removeContainerArgs, renameArgs, runDetachedArgs, updateRestartArgs } from '../docker/args.ts'
+import { drainContainer } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import { ProbeError } from '../errors.ts'
-import { fetchAnswer } from '../probe.ts'
+import { proveCandidate } from '../front/candidate.ts'
+import { convergeFront } from '../front/converge.ts'
+import { frontName, type Slot } from '../front/definition.ts'
+import { acquireLock, lockFile } from '../front/lock.ts'
+import { probeServer } from '../front/probes.ts'
+import { ensureFront, ensureNetwork, findFront, startStopped } from '../front/setup.ts'
+import { frontSwap, slotPort, slotProbeHost } from '../front/swap.ts'
+import { fetchAnswer, urlOf } from '../probe.ts'
 import { ensureWebDependencies } from '../server/start.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
-import { proveCandidate } from './candidate.ts'
 import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type VegaContext } from './context.ts'
-import { frontName, type Slot } from './front.ts'
-import { ensureFront, ensureNetwork, findFront, startStopped } from './front-setup.ts'
-import { convergeFront } from './front-converge.ts'
 import { recordDeployment } from './deployment.ts'
-import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
-import { acquireLock, lockFile } from './lock.ts'
-import { preflightVega, urlOf, type Preflight } from './preflight.ts'
-import { probeServer } from './probes.ts'
+import { frontSite } from './front-site.ts'
+import { preflightVega, type Preflight } from './preflight.ts'
 import { pruneAfterDeploy } from './prune.ts'
 import { buildRelease, buildRuntimeImage } from './release-build.ts'
 import { recordServing } from './releases.ts'
-import { drainContainer } from './swap.ts'
+import { slotServerSpec } from './slot-server.ts'
 
 export interface Serving {
   url: string
@@ -73,18 +75,19 @@ export function describeServing(s: Serving): string {
 /** Behind the front: create or adopt it, then replace prod through it (no gap), or move a direct-mode prod behind it. */
 async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {
   const { config, progress } = ctx
+  const site = frontSite(ctx)
   await fs.mkdir(config.SF_HOME, { recursive: true, mode: 0o700 })
-  await ensureNetwork(ctx)
+  await ensureNetwork(site)
   const expected = { commit: inputs.commit, buildId: inputs.buildId }
   const publishesPort = preflight.existing?.ports.some((p) => p.hostPort === config.SF_VEGA_PORT) ?? false
-  if (publishesPort && !(await findFront(ctx))) return moveBehindFront(ctx, preflight, inputs)
+  if (publishesPort && !(await findFront(site))) return moveBehindFront(ctx, preflight, inputs)
   // A front re-created beside a server that runs routes to that server's slot, not to none.
   const runningSlot = preflight.existing?.running ? (preflight.existing.labels['sf.vega.slot'] as Slot | undefined) : undefined
-  await ensureFront(ctx, runningSlot ?? null)
+  await ensureFront(site, runningSlot ?? null)
   const done = progress.phase('converge')
-  const notes = await convergeFront(ctx, 90_000)
+  const notes = await convergeFront(site, 90_000)
   done(notes.length ? notes.join('; ') : 'nothing left over')
-  const swap = await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
+  const swap = await frontSwap(site, { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
   if (!swap.swapped) throw new ProbeError(`the new ${config.SF_VEGA_NAME} failed behind the front (${swap.error}); ${swap.rollback}`)
   progress.note(`${frontName(config.SF_VEGA_NAME)} owns ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT}; ${config.SF_VEGA_NAME} serves in slot ${swap.slot}`)
   return waitServing(ctx, inputs, preflight.probeHost)
@@ -96,14 +99,15 @@ async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: Veg
  */
 async function moveBehindFront(ctx: VegaContext, preflight: Preflight, inputs: VegaInputs): Promise<Serving> {
   const { config, env, progress } = ctx
+  const site = frontSite(ctx)
   const name = config.SF_VEGA_NAME
   const port = slotPort(config.SF_VEGA_PORT, 'a')
   const candidate = slotServerSpec(inputs, 'a', port)
-  await proveCandidate(ctx, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(slotProbeHost, port), 90_000)
+  await proveCandidate(site, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(slotProbeHost, port), 90_000)
   const gapStart = Date.now()
   await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
   await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
-  await ensureFront(ctx, 'a')
+  await ensureFront(site, 'a')
   await docker(renameArgs(candidate.name, name), { env })
   await docker(updateRestartArgs(name, 'unless-stopped'), { env })
   const serving = await waitServing(ctx, inputs, preflight.probeHost)
@@ -118,7 +122,7 @@ async function runContainer(ctx: VegaContext, preflight: Preflight, inputs: Vega
 
 /** Behind the front, a front or server stopped by hand answers again before the long build, not after it. */
 async function startStoppedFirst(ctx: VegaContext): Promise<void> {
-  if (ctx.config.SF_VEGA_FRONT === 'haproxy') await startStopped(ctx)
+  if (ctx.config.SF_VEGA_FRONT === 'haproxy') await startStopped(frontSite(ctx))
 }
 
 /** Under the upgrade lock (no two changes to one container at once); records what now serves. */

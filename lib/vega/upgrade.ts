@@ -5,34 +5,38 @@ import path from 'node:path'
 import { removeContainerArgs } from '../docker/args.ts'
 import { describeFrontImageSources, frontImageSources } from '../docker/front-image.ts'
 import { docker } from '../docker/engine.ts'
+import { ConfigError } from '../errors.ts'
+import { proveCandidate } from '../front/candidate.ts'
+import { frontName, otherSlot } from '../front/definition.ts'
+import { RollbackError, UpgradeError } from '../front/errors.ts'
+import { acquireLock, lockFile } from '../front/lock.ts'
+import type { Expected } from '../front/probes.ts'
+import { activeSlot, readSlots } from '../front/runtime-api.ts'
+import { findFront, frontPaths } from '../front/setup.ts'
+import { candidateName } from '../front/site.ts'
+import { frontSwap, slotPort, slotProbeHost } from '../front/swap.ts'
+import { urlOf } from '../probe.ts'
 import { rememberCurrentBuild } from '../release/web-host.ts'
-import { candidateName, candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
+import { candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
-import { RollbackError, UpgradeError } from './errors.ts'
 import { engineLost } from './engine-lost.ts'
+import { frontSite } from './front-site.ts'
 import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
-import { acquireLock, lockFile } from './lock.ts'
 import { formatPlan, frontUpgradePlan, upgradePlan } from './plan.ts'
-import { preflightVega, urlOf, type Preflight } from './preflight.ts'
-import { proveCandidate } from './candidate.ts'
-import { ConfigError } from '../errors.ts'
-import { frontName, otherSlot } from './front.ts'
-import { findFront, frontPaths } from './front-setup.ts'
-import { activeSlot, readSlots } from './haproxy.ts'
-import { frontSwap, slotPort, slotProbeHost, slotServerSpec } from './front-swap.ts'
-import type { Expected } from './probes.ts'
+import { preflightVega, type Preflight } from './preflight.ts'
 import { pruneAfterDeploy } from './prune.ts'
 import { buildRelease } from './release-build.ts'
 import { recordAdopted, recordServing, servingRelease, type Release } from './releases.ts'
+import { slotServerSpec } from './slot-server.ts'
 import { swapProd } from './swap.ts'
 
 export interface UpgradeOptions {
   dryRun: boolean
   lockWaitMs: number
   probeDeadlineMs: number
-  /** Behind the front: the settle window (see front-swap.ts). */
+  /** Behind the front: the settle window (see lib/front/swap.ts). */
   settleMs: number
   /** How the run was started, for the lock and the history. */
   command: string
@@ -51,7 +55,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   // Behind the front the candidate's port follows its slot, and docker run refuses a taken one.
   if (!front) await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
   // A front that exists but was stopped is started by the converge step below; only none at all is up's job.
-  if (front && !(await findFront(ctx))) {
+  if (front && !(await findFront(frontSite(ctx)))) {
     const image = describeFrontImageSources(await frontImageSources({ configured: config.SF_VEGA_FRONT_IMAGE, env }))
     throw new ConfigError(`SF_VEGA_FRONT=haproxy but there is no front ${frontName(name)}: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it); ${image}`)
   }
@@ -97,7 +101,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     const expected = { commit: to.commit, buildId: to.buildId }
 
     const swap = front
-      ? await frontSwap(ctx, { inputs, expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: o.settleMs })
+      ? await frontSwap(frontSite(ctx), { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: o.settleMs })
       : await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)
     if (!swap.swapped) throw new UpgradeError(`the new ${name} failed its probes (${swap.error}); rolled back: ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, to)
@@ -123,7 +127,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
 async function directSwap(ctx: UpgradeContext, inputs: VegaInputs, expected: Expected, candidateUrl: string, prodUrl: string, probeDeadlineMs: number) {
   const { config, env, progress } = ctx
   const candidate = candidateSpec(inputs)
-  await proveCandidate(ctx, candidate, expected, candidateUrl, probeDeadlineMs)
+  await proveCandidate(frontSite(ctx), candidate, expected, candidateUrl, probeDeadlineMs)
   const swap = await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs })
   const done = progress.phase(`remove ${candidate.name}`)
   await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
@@ -143,7 +147,7 @@ async function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: str
   }
   let steps
   if (config.SF_VEGA_FRONT === 'haproxy') {
-    const { socket } = frontPaths(ctx)
+    const { socket } = frontPaths(frontSite(ctx))
     const oldSlot = activeSlot(await readSlots(socket))
     const slot = oldSlot ? otherSlot(oldSlot) : 'a'
     const port = slotPort(config.SF_VEGA_PORT, slot)

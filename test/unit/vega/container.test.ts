@@ -6,9 +6,9 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { parse } from 'yaml'
 import { runDetachedArgs, type ContainerSpec } from '../../../lib/docker/args.ts'
+import { frontContainer, type FrontInputs } from '../../../lib/front/definition.ts'
 import { repoRoot } from '../../../lib/paths.ts'
-import { composeEnv, vegaContainer } from '../../../lib/vega/container.ts'
-import { frontComposeEnv, frontContainer, type FrontInputs } from '../../../lib/vega/front.ts'
+import { composeEnv, frontComposeEnv, vegaContainer } from '../../../lib/vega/container.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 const inputs = vegaInputsOnVega

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { formatPlan, frontUpgradePlan, upgradePlan, type PlanInputs } from '../../../lib/vega/plan.ts'
-import { slotServerSpec } from '../../../lib/vega/front-swap.ts'
+import { slotServerSpec } from '../../../lib/vega/slot-server.ts'
 import { runDetachedArgs } from '../../../lib/docker/args.ts'
 import { candidateSpec, vegaContainer, type VegaInputs } from '../../../lib/vega/container.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'

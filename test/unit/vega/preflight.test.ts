@@ -6,7 +6,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { readConfig, type Env, type SfConfig } from '../../../lib/env.ts'
-import { probeHostFor, urlOf, vegaRules } from '../../../lib/vega/preflight.ts'
+import { urlOf } from '../../../lib/probe.ts'
+import { probeHostFor, vegaRules } from '../../../lib/vega/preflight.ts'
 
 /** The spec's warning (docs/specs/sf-self-deploy.md), which the refusal must carry. */
 const warning = 'do not bind public 0.0.0.0 unless a proxy/firewall owns access control'

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { runDetachedArgs } from '../../../lib/docker/args.ts'
-import { frontContainer, frontDir, frontFiles, renderFrontConfig } from '../../../lib/vega/front.ts'
+import { frontContainer, frontDir, frontFiles, renderFrontConfig } from '../../../lib/front/definition.ts'
 
 describe('frontContainer', () => {
   test('publishes the port on the bind address, mounts its folder, joins the network, runs haproxy as root', () => {

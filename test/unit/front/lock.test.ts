@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline'
 import { describe, test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { repoRoot } from '../../../lib/paths.ts'
-import { acquireLock, LockError, lockFile, readHolder, type LockHolder } from '../../../lib/vega/lock.ts'
+import { acquireLock, LockError, lockFile, readHolder, type LockHolder } from '../../../lib/front/lock.ts'
 
 type TestContext = { after: (fn: () => void | Promise<void>) => void }
 
@@ -61,7 +61,7 @@ function writeHolder(file: string, holder: LockHolder): void {
 
 /** Another process that takes the lock through acquireLock and gives it back when told to (a line on stdin). */
 async function holdInChild(t: TestContext, file: string, command: string): Promise<{ child: ChildProcess; release: () => Promise<void> }> {
-  const lockModule = pathToFileURL(path.join(repoRoot, 'lib', 'vega', 'lock.ts')).href
+  const lockModule = pathToFileURL(path.join(repoRoot, 'lib', 'front', 'lock.ts')).href
   const script = `
     const { acquireLock } = await import(${JSON.stringify(lockModule)})
     const lock = await acquireLock(process.argv[1], { command: process.argv[2], waitMs: 0 })

@@ -7,11 +7,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { SfError } from '../errors.ts'
-import { sideSchema } from './history.ts'
 
 export class LockError extends SfError {
   override name = 'LockError'
 }
+
+/** One end of an attempt: the release it went from or to (the lock's run record and the history share it). */
+export const sideSchema = z.object({ commit: z.string().nullable(), buildId: z.string().nullable(), imageId: z.string().nullable() })
 
 const holderSchema = z.object({
   pid: z.number().int(),

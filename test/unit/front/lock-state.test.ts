@@ -6,8 +6,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
-import { lockFile, thisProcess } from '../../../lib/vega/lock.ts'
-import { describeLock, lockState } from '../../../lib/vega/lock-state.ts'
+import { lockFile, thisProcess } from '../../../lib/front/lock.ts'
+import { describeLock, lockState } from '../../../lib/front/lock-state.ts'
 
 function withLock(t: { after: (fn: () => void) => void }, holder: object): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-lockstate-'))

@@ -2,27 +2,25 @@
 // on its own port; the front's runtime API makes its slot ready and, once the front's own check sees it
 // up, drains the old slot. The old server keeps running, with no request sent to it, until the new one
 // has passed a settle window; a failure inside the window switches back to it at once. Only then is it
-// drained with docker stop (the spec's SF_VEGA_DRAIN_STOP_TIME) and removed.
+// drained with docker stop (the site's drain time) and removed.
 import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs, type ContainerSpec } from '../docker/args.ts'
+import { drainContainer, showLogs } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer } from '../docker/inspect.ts'
 import { ProbeError } from '../errors.ts'
-import { fetchAnswer } from '../probe.ts'
+import { fetchAnswer, urlOf } from '../probe.ts'
 import { proveCandidate } from './candidate.ts'
-import { asideName, candidateName, vegaContainer, type VegaInputs } from './container.ts'
-import type { VegaContext } from './context.ts'
+import { otherSlot, type Slot } from './definition.ts'
 import { UpgradeError } from './errors.ts'
-import { networkName, otherSlot, slotAlias, type Slot } from './front.ts'
-import { frontPaths, writeFrontConfig } from './front-setup.ts'
-import { activeSlot, admitSlot, readSlots, setSlotState, waitForSlot } from './haproxy.ts'
-import { urlOf } from './preflight.ts'
 import { probeServer, type Expected } from './probes.ts'
-import { drainContainer, showLogs } from './swap.ts'
+import { activeSlot, admitSlot, readSlots, setSlotState, waitForSlot } from './runtime-api.ts'
+import { frontPaths, writeFrontConfig } from './setup.ts'
+import { asideName, type FrontSite } from './site.ts'
 
 /** The port a server in `slot` publishes on loopback for its direct probes; prod keeps it after the switch. */
 export const slotPort = (port: number, slot: Slot) => port + (slot === 'a' ? 1 : 2)
 
-/** Behind the front a server's own port is for the deploy scripts' probes only: loopback, whatever SF_VEGA_BIND is. */
+/** Behind the front a server's own port is for the deploy scripts' probes only: loopback, whatever the site's bind is. */
 export const slotProbeHost = '127.0.0.1'
 
 /** How often the settle window looks: well inside the two failed checks (2 x 250 ms) the front needs to give up on a server. */
@@ -31,24 +29,12 @@ const settlePollMs = 100
 /** How long the old server's open requests get after the settle window before its drain starts. */
 const lingerMs = 5000
 
-/**
- * A new server for `slot`: prod's definition under the candidate's name, on the slot's probe port,
- * joined to the front's network under the slot's alias, never restarted until it is proven and named prod.
- */
-export function slotServerSpec(inputs: VegaInputs, slot: Slot, port: number): ContainerSpec {
-  const name = inputs.name
-  // Named and labelled as prod inside (SF_VEGA_NAME, sf.vega.name): it becomes prod by a rename.
-  const spec = vegaContainer({ ...inputs, bind: slotProbeHost, port, network: { name: networkName(name), aliases: [slotAlias(name, slot)] } })
-  return { ...spec, name: candidateName(name), restart: 'no', labels: { ...spec.labels, 'sf.vega.slot': slot } }
-}
-
-/**
- * What the new server is: vega's release inputs (its definition in container.ts), or, for another kind
- * of server behind the same front, how to build its container for a slot and its probe port.
- */
-export type NewServer = { inputs: VegaInputs } | { serverSpec: (slot: Slot, port: number) => ContainerSpec }
-
-export type FrontSwapOptions = NewServer & {
+export interface FrontSwapOptions {
+  /**
+   * The new server's container for a slot and its probe port: named `<name>-candidate`, labelled with
+   * its slot (sf.vega.slot), joined to the front's network under the slot's alias, never restarted.
+   */
+  serverSpec: (slot: Slot, port: number) => ContainerSpec
   expected: Expected
   probeHost: string
   probeDeadlineMs: number
@@ -58,15 +44,14 @@ export type FrontSwapOptions = NewServer & {
 
 export type FrontSwapOutcome = { swapped: true; slot: Slot } | { swapped: false; error: string; rollback: string }
 
-export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<FrontSwapOutcome> {
-  const { config, env, progress } = ctx
-  const name = config.SF_VEGA_NAME
-  const { socket } = frontPaths(ctx)
+export async function frontSwap(site: FrontSite, o: FrontSwapOptions): Promise<FrontSwapOutcome> {
+  const { name, env, progress } = site
+  const { socket } = frontPaths(site)
   const old = activeSlot(await readSlots(socket))
   const slot: Slot = old ? otherSlot(old) : 'a'
-  const port = slotPort(config.SF_VEGA_PORT, slot)
-  const candidate = 'serverSpec' in o ? o.serverSpec(slot, port) : slotServerSpec(o.inputs, slot, port)
-  await proveCandidate(ctx, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
+  const port = slotPort(site.port, slot)
+  const candidate = o.serverSpec(slot, port)
+  await proveCandidate(site, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
 
   let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)
   if (!(await admitSlot(socket, slot, o.probeDeadlineMs))) {
@@ -75,19 +60,19 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
     throw new UpgradeError(`the front's health check never saw ${candidate.name} ready on /api/ready, so ${name} was not touched`, 'candidate-failed')
   }
   if (old) await setSlotState(socket, old, 'drain')
-  await writeFrontConfig(ctx, slot)
+  await writeFrontConfig(site, slot)
   done(old ? `slot ${old} drains` : 'first server behind the front')
 
   // The old server keeps running, drained by the front, until the new one has settled: switching back
   // is then one runtime API call, and no request is lost to a restart.
-  const error = await settle(ctx, slot, candidate.name, o)
+  const error = await settle(site, slot, candidate.name, o)
   if (error) {
     // Back first, words after: the front's own check turns the failing server down within half a
     // second, and until the old slot is ready again nothing would answer.
-    const rollback = await switchBack(ctx, slot, old, candidate.name)
+    const rollback = await switchBack(site, slot, old, candidate.name)
     progress.note(`new server ${candidate.name} failed inside the settle window: ${error}`)
     await showLogs(candidate.name, env, progress)
-    await retire(ctx, candidate.name)
+    await retire(site, candidate.name)
     return { swapped: false, error, rollback }
   }
   if (old) {
@@ -99,7 +84,7 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
     done(idle ? undefined : `${left} still open: the drain lets work finish and ends streams`)
   }
   if (await inspectContainer(name, env)) {
-    await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+    await drainContainer(name, site.drainStopSeconds, env, progress)
     await docker(renameArgs(name, asideName(name)), { env, allowFailure: true })
   }
   await docker(renameArgs(candidate.name, name), { env })
@@ -116,16 +101,16 @@ export async function frontSwap(ctx: VegaContext, o: FrontSwapOptions): Promise<
  * the front answering 200 and the front counting no connection or response error against its slot.
  * Returns what went wrong, or null.
  */
-async function settle(ctx: VegaContext, slot: Slot, container: string, o: FrontSwapOptions): Promise<string | null> {
-  const { config, env, progress } = ctx
-  const url = urlOf(o.probeHost, config.SF_VEGA_PORT)
+async function settle(site: FrontSite, slot: Slot, container: string, o: FrontSwapOptions): Promise<string | null> {
+  const { env, progress } = site
+  const url = urlOf(o.probeHost, site.port)
   const done = progress.phase(`settle: ${container} green through ${url} for ${o.settleMs / 1000}s`)
   try {
     await probeServer(url, o.expected, { deadlineMs: o.probeDeadlineMs, container, env })
   } catch (error) {
     return (error as Error).message
   }
-  const { socket } = frontPaths(ctx)
+  const { socket } = frontPaths(site)
   const errorsAt = async () => (await readSlots(socket)).find((s) => s.slot === slot)?.errors ?? 0
   const before = await errorsAt()
   const end = Date.now() + o.settleMs
@@ -141,10 +126,9 @@ async function settle(ctx: VegaContext, slot: Slot, container: string, o: FrontS
 }
 
 /** Put the old server back: it still runs, drained; make its slot ready and hold the new one out. */
-async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null, candidate: string): Promise<string> {
-  const { config, env, progress } = ctx
-  const name = config.SF_VEGA_NAME
-  const { socket } = frontPaths(ctx)
+async function switchBack(site: FrontSite, failed: Slot, old: Slot | null, candidate: string): Promise<string> {
+  const { name, env, progress } = site
+  const { socket } = frontPaths(site)
   const done = progress.phase(`switch back to ${name}`)
   // The usual case first, with no docker call in the way: the old server runs, drained and checked.
   if (old && (await admitSlot(socket, old, 2000))) {
@@ -161,14 +145,14 @@ async function switchBack(ctx: VegaContext, failed: Slot, old: Slot | null, cand
     if (!(await admitSlot(socket, old, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
     await setSlotState(socket, failed, 'maint')
   }
-  await writeFrontConfig(ctx, old)
+  await writeFrontConfig(site, old)
   done(`old ${name} serves again`)
   return `switched the front back to the old ${name}, which serves again`
 }
 
 /** Drained, not killed: a request it is answering, or the front's idle connection to it, ends cleanly. */
-async function retire(ctx: VegaContext, container: string): Promise<void> {
-  const { config, env, progress } = ctx
-  await drainContainer(container, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+async function retire(site: FrontSite, container: string): Promise<void> {
+  const { env, progress } = site
+  await drainContainer(container, site.drainStopSeconds, env, progress)
   await docker(removeContainerArgs(container, { force: true }), { env, allowFailure: true })
 }

@@ -1,4 +1,4 @@
-// How a change to the vega server can end badly, for the history, the JSON outcome and the exit code.
+// How a change of a site's server can end badly, for vega's history, the JSON outcome and the exit code.
 import { SfError } from '../errors.ts'
 
 /** An upgrade or rollback that did not happen; `outcome` says how it ended. */

@@ -1,10 +1,10 @@
-// The front proxy (SF_VEGA_FRONT=haproxy): one HAProxy container owns SF_VEGA_BIND:SF_VEGA_PORT and
-// reaches the servers on a private network by slot names, a and b. A server joins the network under its
-// slot's alias; the front routes to whichever slot its runtime API made ready. Defined once here.
+// The front proxy: one HAProxy container owns a site's bind:port and reaches its servers on a private
+// network by slot names, a and b. A server joins the network under its slot's alias; the front routes
+// to whichever slot its runtime API made ready. Defined once here.
 import path from 'node:path'
 import type { ContainerSpec } from '../docker/args.ts'
 import { frontBinary } from '../docker/front-image.ts'
-import { inContainer } from './container.ts'
+import { serverPort } from './site.ts'
 
 export type Slot = 'a' | 'b'
 export const slots: readonly Slot[] = ['a', 'b']
@@ -14,7 +14,10 @@ export const frontName = (name: string) => `${name}-front`
 export const networkName = (name: string) => `${name}-net`
 export const slotAlias = (name: string, slot: Slot) => `${name}-slot-${slot}`
 
-/** The folder on the host with the front's configuration and its admin socket (mode 0600, never TCP). */
+/**
+ * The folder on the host with the front's configuration and its admin socket (mode 0600, never TCP).
+ * Under vega/ for every site, as on the hosts that run one already.
+ */
 export function frontDir(sfHome: string, name: string): string {
   return path.join(sfHome, 'vega', name, 'front')
 }
@@ -38,22 +41,18 @@ export function frontContainer(f: FrontInputs): ContainerSpec {
     command: [frontBinary, '-W', '-db', '-f', `${frontMount}/haproxy.cfg`],
     env: {},
     mounts: [{ source: frontDir(f.sfHome, f.name), target: frontMount }],
-    ports: [{ bind: f.bind, hostPort: f.port, containerPort: inContainer.port }],
+    ports: [{ bind: f.bind, hostPort: f.port, containerPort: serverPort }],
     groupAdd: [],
     restart: 'unless-stopped',
     // haproxy's soft stop: it stops listening and lets running requests finish.
     stopSignal: 'SIGUSR1',
     stopTimeout: 30,
+    // Vega's names for every site: the hosts that run a front find it by them.
     labels: { 'sf.role': 'vega-front', 'sf.vega.name': f.name },
     network: { name: networkName(f.name), aliases: [] },
     // The admin socket is created in a folder only root may enter; the official image's user could not.
     user: '0:0',
   }
-}
-
-/** The variables docker-compose.vega.yaml's sf-front service reads, for these inputs. */
-export function frontComposeEnv(f: FrontInputs): Record<string, string> {
-  return { SF_VEGA_NAME: f.name, SF_VEGA_FRONT_IMAGE: f.image, SF_VEGA_BIND: f.bind, SF_VEGA_PORT: String(f.port), SF_HOME_HOST_DIR: f.sfHome }
 }
 
 export interface FrontConfig {
@@ -70,9 +69,9 @@ export interface FrontConfig {
  * safety net: a server that turns unready gets no new requests, whatever the upgrader does.
  */
 export function renderFrontConfig(c: FrontConfig): string {
-  const server = (slot: Slot) => `  server ${slot} ${slotAlias(c.name, slot)}:${inContainer.port}${c.active === slot ? '' : ' disabled'}`
+  const server = (slot: Slot) => `  server ${slot} ${slotAlias(c.name, slot)}:${serverPort}${c.active === slot ? '' : ' disabled'}`
   return [
-    '# Written by lib/vega/front.ts; the upgrade rewrites it after each switch, so a restart keeps the switch.',
+    '# Written by lib/front/definition.ts; the upgrade rewrites it after each switch, so a restart keeps the switch.',
     'global',
     `  stats socket ${frontMount}/admin.sock mode 600 level admin expose-fd listeners`,
     '  stats timeout 2m',
@@ -93,7 +92,7 @@ export function renderFrontConfig(c: FrontConfig): string {
     '  default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter 250ms fastinter 100ms fall 2 rise 1',
     '',
     'frontend sf',
-    `  bind :${inContainer.port}`,
+    `  bind :${serverPort}`,
     '  default_backend sf',
     '',
     'backend sf',

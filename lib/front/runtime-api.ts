@@ -2,7 +2,7 @@
 // The switch uses it (no reload, no restart), and status reads the servers and their sessions from it.
 import net from 'node:net'
 import { DockerError } from '../errors.ts'
-import { slots, type Slot } from './front.ts'
+import { slots, type Slot } from './definition.ts'
 
 export async function frontCommand(socket: string, command: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -3,25 +3,23 @@
 // when it passes its probes; otherwise the other slot's server (restarted if it was stopped) takes the
 // traffic back. Every other server is drained and removed.
 import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs } from '../docker/args.ts'
+import { drainContainer } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import { ProbeError } from '../errors.ts'
-import { asideName, candidateName } from './container.ts'
-import type { VegaContext } from './context.ts'
-import type { Slot } from './front.ts'
-import { frontPaths, writeFrontConfig } from './front-setup.ts'
-import { slotPort, slotProbeHost } from './front-swap.ts'
-import { activeSlot, admitSlot, readSlots, setSlotState } from './haproxy.ts'
-import { urlOf } from './preflight.ts'
+import { urlOf } from '../probe.ts'
+import type { Slot } from './definition.ts'
 import { probeServer } from './probes.ts'
-import { drainContainer } from './swap.ts'
+import { activeSlot, admitSlot, readSlots, setSlotState } from './runtime-api.ts'
+import { frontPaths, writeFrontConfig } from './setup.ts'
+import { asideName, candidateName, type FrontSite } from './site.ts'
+import { slotPort, slotProbeHost } from './swap.ts'
 
 const slotOf = (c: ContainerState) => c.labels['sf.vega.slot'] as Slot | undefined
 
-export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): Promise<string[]> {
-  const { config, env, progress } = ctx
-  const name = config.SF_VEGA_NAME
-  const { socket } = frontPaths(ctx)
+export async function convergeFront(site: FrontSite, probeDeadlineMs: number): Promise<string[]> {
+  const { name, env, progress } = site
+  const { socket } = frontPaths(site)
   const found = await Promise.all([name, candidateName(name), asideName(name)].map((n) => inspectContainer(n, env)))
   const servers = found.filter((c): c is ContainerState => c !== null)
   if (servers.every((c) => c.name === name)) return []
@@ -32,7 +30,7 @@ export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): 
   const expected = (c: ContainerState) => ({ commit: c.labels['sf.commit'] ?? '', buildId: c.labels['sf.build-id'] ?? '' })
   const proven =
     keeper && active
-      ? await probeServer(urlOf(slotProbeHost, slotPort(config.SF_VEGA_PORT, active)), expected(keeper), { deadlineMs: probeDeadlineMs, container: keeper.name, env }).then(
+      ? await probeServer(urlOf(slotProbeHost, slotPort(site.port, active)), expected(keeper), { deadlineMs: probeDeadlineMs, container: keeper.name, env }).then(
           () => true,
           () => false,
         )
@@ -42,7 +40,7 @@ export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): 
   if (!serving) {
     const other = servers.find((c) => c !== keeper && slotOf(c) !== undefined && slotOf(c) !== active)
     const slot = other && slotOf(other)
-    if (!other || !slot) throw new ProbeError(`${name} behind the front is not ready and there is no other server to switch back to: run npm run docker:vega:up`)
+    if (!other || !slot) throw new ProbeError(`${name} behind the front is not ready and there is no other server to switch back to: run ${site.words.repair}`)
     if (!other.running) await docker(startArgs(other.name), { env })
     if (!(await admitSlot(socket, slot, probeDeadlineMs))) throw new ProbeError(`${other.name}, which a killed run left, does not turn ready behind the front; see docker logs ${other.name}`)
     if (active) await setSlotState(socket, active, 'maint')
@@ -52,7 +50,7 @@ export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): 
   const slot = slotOf(serving)!
   for (const c of servers) {
     if (c === serving) continue
-    if (c.running) await drainContainer(c.name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
+    if (c.running) await drainContainer(c.name, site.drainStopSeconds, env, progress)
     await docker(removeContainerArgs(c.name, { force: true }), { env, allowFailure: true })
     const cSlot = slotOf(c)
     if (cSlot && cSlot !== slot) await setSlotState(socket, cSlot, 'maint')
@@ -63,6 +61,6 @@ export async function convergeFront(ctx: VegaContext, probeDeadlineMs: number): 
     notes.push(`${serving.name} serves in slot ${slot} and is now ${name}`)
   }
   await docker(updateRestartArgs(name, 'unless-stopped'), { env })
-  await writeFrontConfig(ctx, slot)
+  await writeFrontConfig(site, slot)
   return notes
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { repoRoot } from '../../../lib/paths.ts'
-import { activeSlot, parseSlots } from '../../../lib/vega/haproxy.ts'
+import { activeSlot, parseSlots } from '../../../lib/front/runtime-api.ts'
 
 const sample = (file: string) => fs.readFileSync(path.join(repoRoot, 'test', 'support', 'haproxy', file), 'utf8')
 const state = sample('show-servers-state.txt')

@@ -1,8 +1,9 @@
 // A server behind the front: prod's definition in a slot, on loopback, under the slot's alias.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { slotPort } from '../../../lib/front/swap.ts'
 import { vegaContainer } from '../../../lib/vega/container.ts'
-import { slotPort, slotServerSpec } from '../../../lib/vega/front-swap.ts'
+import { slotServerSpec } from '../../../lib/vega/slot-server.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
 
 describe('slotServerSpec', () => {
