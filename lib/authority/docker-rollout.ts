@@ -18,7 +18,7 @@ import { asideName, candidateName, type FrontSite } from '../front/site.ts'
 import { frontSwap } from '../front/swap.ts'
 import type { Progress } from '../progress.ts'
 import { targetRole, targetServerSpec } from './docker-server.ts'
-import { probeHostOf, targetSite } from './docker-target.ts'
+import { probeHostOf, targetLockBusy, targetSite } from './docker-target.ts'
 import { RolloutError } from './errors.ts'
 import type { ExpectedRelease } from './probes.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
@@ -37,10 +37,10 @@ export interface DockerRollOptions {
 }
 
 export async function rollDocker(target: DockerTarget, which: TargetName, image: { ref: string; expected: ExpectedRelease }, o: DockerRollOptions): Promise<void> {
-  const site = targetSite({ root: o.root, env: o.env, config: o.config, progress: o.progress, target })
+  const site = targetSite({ env: o.env, config: o.config, progress: o.progress, target, which })
   const where = `docker target ${which} (${target.name} on ${target.bind}:${target.port})`
   await preflight(site, which)
-  const lock = await acquireLock(lockFile(site.home, target.name), { command: o.command, waitMs: 0 })
+  const lock = await acquireLock(lockFile(site.home, target.name), { command: o.command, waitMs: 0, busy: targetLockBusy(which) })
   try {
     await fs.mkdir(site.home, { recursive: true, mode: 0o700 })
     await ensureNetwork(site)

@@ -22,7 +22,7 @@ export interface TargetServerInputs {
   commit: string
   buildId: string
   graceMs: number
-  /** Seconds `docker stop` waits for the drain (SF_VEGA_DRAIN_STOP_TIME). */
+  /** Seconds `docker stop` waits for the drain (the target's drainStopTime, else SF_VEGA_DRAIN_STOP_TIME). */
   stopTimeout: number
 }
 

@@ -1,14 +1,12 @@
-// A docker target as the front serves it: a site whose name, port and bind are the target's, and whose
-// home is the target's own state folder (SF_HOME/targets/<name>), so the front's haproxy.cfg, admin
-// socket and lock of one target never mix with vega's or another target's. And the checks that refuse a
-// target before anything changes.
+// A docker target as the front serves it: a site whose name, port, bind, drain time and front image are
+// the target's, whose home is the target's own state folder (SF_HOME/targets/<name>), so the front's
+// haproxy.cfg, admin socket and lock of one target never mix with vega's or another target's, and whose
+// messages name deploy-test and promote. And the checks that refuse a target before anything changes.
 import path from 'node:path'
 import type { Env, SfConfig } from '../env.ts'
 import type { Progress } from '../progress.ts'
 import { frontDir, frontFiles } from '../front/definition.ts'
-import type { FrontSite } from '../front/site.ts'
-import type { VegaContext } from '../vega/context.ts'
-import { frontSite } from '../vega/front-site.ts'
+import { asideName, candidateName, type FrontSite, type FrontWords } from '../front/site.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
 
 /** The target's state on the deployer's machine: its front's folder and its lock. */
@@ -21,32 +19,45 @@ export function targetEnv(target: DockerTarget, env: Env): Env {
   return target.host ? { ...env, DOCKER_HOST: target.host } : env
 }
 
-type TargetInputs = { root: string; env: Env; config: SfConfig; progress: Progress; target: DockerTarget }
+type TargetInputs = { env: Env; config: SfConfig; progress: Progress; target: DockerTarget; which: TargetName }
 
-/**
- * The site the front serves for a target. Its drain time and front image are still the environment's
- * (SF_VEGA_DRAIN_STOP_TIME, SF_VEGA_FRONT_IMAGE), and its messages still use vega's words.
- */
-export function targetSite(o: TargetInputs): FrontSite {
-  return frontSite(targetContext(o))
+/** What the front tells a docker target's user to run: deploy-test and promote, never a vega command. */
+export function targetWords(target: DockerTarget, which: TargetName): FrontWords {
+  const { name } = target
+  const command = which === 'test' ? 'deploy-test' : 'promote'
+  return {
+    maker: 'deploy-test and promote',
+    rename: `rename targets.${which}`,
+    // Said when no server left behind the front is ready: with all three gone, the next run starts the
+    // target afresh in a free slot, as it would the first time.
+    repair: `docker rm -f ${name} ${candidateName(name)} ${asideName(name)}, then npm run ${command} again`,
+    frontImage: `targets.${which}.frontImage`,
+  }
 }
 
-/** The target as vega's configuration: the config with the target's name, port, bind and state folder. */
-export function targetContext(o: TargetInputs): VegaContext {
-  const { target } = o
+/** What a docker target's user is told while another run holds the target's lock. */
+export function targetLockBusy(which: TargetName): string {
+  return `wait for it to finish, then run npm run ${which === 'test' ? 'deploy-test' : 'promote'} again`
+}
+
+/** The target's drain time: its own drainStopTime, else SF_VEGA_DRAIN_STOP_TIME. */
+export function targetDrainStopSeconds(target: DockerTarget, config: SfConfig): number {
+  return target.drainStopTime ?? config.SF_VEGA_DRAIN_STOP_TIME
+}
+
+/** The site the front serves for a target: the target entry's values, the environment's as defaults. */
+export function targetSite(o: TargetInputs): FrontSite {
+  const { target, config } = o
   return {
-    root: o.root,
+    name: target.name,
+    bind: target.bind,
+    port: target.port,
+    home: targetStateDir(config.SF_HOME, target.name),
+    drainStopSeconds: targetDrainStopSeconds(target, config),
+    frontImage: target.frontImage ?? config.SF_VEGA_FRONT_IMAGE,
     env: targetEnv(target, o.env),
     progress: o.progress,
-    config: {
-      ...o.config,
-      SF_HOME: targetStateDir(o.config.SF_HOME, target.name),
-      SF_VEGA_NAME: target.name,
-      SF_VEGA_PORT: target.port,
-      SF_VEGA_BIND: target.bind,
-      SF_VEGA_FRONT: 'haproxy',
-      SF_VEGA_PROBE_HOST: probeHostOf(target),
-    },
+    words: targetWords(target, o.which),
   }
 }
 
@@ -81,9 +92,11 @@ export function dockerTargetProblems(target: DockerTarget, which: TargetName, co
   if ((target.bind === '0.0.0.0' || target.bind === '::') && !config.SF_VEGA_ALLOW_PUBLIC) {
     problems.push(`${at}.bind: ${target.bind} binds every interface: use a private address, or set SF_VEGA_ALLOW_PUBLIC=1 when a proxy or firewall owns access control`)
   }
-  if (config.SF_VEGA_DRAIN_STOP_TIME * 1000 <= config.SF_RPC_SHUTDOWN_GRACE_MS) {
+  const drain = targetDrainStopSeconds(target, config)
+  if (drain * 1000 <= config.SF_RPC_SHUTDOWN_GRACE_MS) {
+    const setting = target.drainStopTime === undefined ? `SF_VEGA_DRAIN_STOP_TIME=${drain}` : `${at}.drainStopTime: ${drain}`
     problems.push(
-      `SF_VEGA_DRAIN_STOP_TIME=${config.SF_VEGA_DRAIN_STOP_TIME}: docker stop would kill the old server before its drain cap SF_RPC_SHUTDOWN_GRACE_MS=${config.SF_RPC_SHUTDOWN_GRACE_MS} ms; make it more than ${Math.ceil(config.SF_RPC_SHUTDOWN_GRACE_MS / 1000)}`,
+      `${setting}: docker stop would kill the old server before its drain cap SF_RPC_SHUTDOWN_GRACE_MS=${config.SF_RPC_SHUTDOWN_GRACE_MS} ms; make it more than ${Math.ceil(config.SF_RPC_SHUTDOWN_GRACE_MS / 1000)}`,
     )
   }
   return problems

@@ -5,6 +5,7 @@ import net from 'node:net'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.ts'
+import { isImageReference } from '../image-reference.ts'
 
 const name = z
   .string()
@@ -59,6 +60,18 @@ const dockerTarget = z
       .refine((v) => net.isIP(v) !== 0, { error: 'must be an IP address such as 127.0.0.1; docker publishes ports on addresses' })
       .default('127.0.0.1')
       .describe('The host address the front publishes the port on, and the servers their probe ports.'),
+    drainStopTime: z
+      .number({ error: 'must be a whole number of seconds from 1 to 86400, written without quotes' })
+      .int('must be a whole number of seconds from 1 to 86400')
+      .min(1, 'must be a whole number of seconds from 1 to 86400')
+      .max(86_400, 'must be a whole number of seconds from 1 to 86400')
+      .optional()
+      .describe("Seconds docker stop lets the target's old server drain; more than SF_RPC_SHUTDOWN_GRACE_MS. Unset: SF_VEGA_DRAIN_STOP_TIME (610)."),
+    frontImage: z
+      .string()
+      .refine(isImageReference, { error: 'must be an image reference such as haproxy:lts' })
+      .optional()
+      .describe("The haproxy image of the target's front. Unset: SF_VEGA_FRONT_IMAGE, else haproxy:lts, or one built from this host's haproxy when it cannot be pulled."),
   })
   .strict()
 

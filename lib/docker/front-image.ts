@@ -17,13 +17,14 @@ export const officialFrontImage = 'haproxy:lts'
 /** Where haproxy is inside either image, so one command line serves both. */
 export const frontBinary = '/usr/local/sbin/haproxy'
 
-export function chooseFrontImage(o: { configured?: string; env: Env; progress: Progress }): Promise<ImageChoice> {
+/** `setting`: what the user sets to choose the image (SF_VEGA_FRONT_IMAGE, or a target's frontImage). */
+export function chooseFrontImage(o: { configured?: string; setting: string; env: Env; progress: Progress }): Promise<ImageChoice> {
   const { env, progress } = o
   return chooseImage({
     configured: o.configured,
-    variable: 'SF_VEGA_FRONT_IMAGE',
+    variable: o.setting,
     official: officialFrontImage,
-    localTag: () => localFrontTag(env),
+    localTag: () => localFrontTag(env, o.setting),
     buildLocal: (tag) => buildFrontImage({ tag, env, progress }),
     localIs: (tag) => `front ${tag}, built from this host's haproxy`,
     env,
@@ -32,10 +33,10 @@ export function chooseFrontImage(o: { configured?: string; env: Env; progress: P
 }
 
 /** sf-haproxy:2.6.12-local for this host's haproxy 2.6.12. */
-export async function localFrontTag(env: Env): Promise<string> {
+export async function localFrontTag(env: Env, setting: string): Promise<string> {
   const version = await run(hostHaproxy, ['-v'], { env, allowFailure: true }).catch(() => null)
   const match = /version (\d+\.\d+\.\d+)/.exec(version?.stdout ?? '')
-  if (!match) throw new BuildError(`${hostHaproxy} does not answer -v: install Debian's haproxy (apt-get install -y haproxy) or set SF_VEGA_FRONT_IMAGE to an haproxy image`)
+  if (!match) throw new BuildError(`${hostHaproxy} does not answer -v: install Debian's haproxy (apt-get install -y haproxy) or set ${setting} to an haproxy image`)
   return `sf-haproxy:${match[1]}-local`
 }
 

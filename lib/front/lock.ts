@@ -1,6 +1,6 @@
 // One upgrade at a time per host and container name: a lock file under SF_HOME that names its holder.
-// A lock whose holder died (same host, pid gone or reused) is recovered; a live one is refused, or
-// waited for with --lock-wait.
+// A lock whose holder died (same host, pid gone or reused) is recovered; a live one is refused, with the
+// caller's own words for what to do meanwhile, or waited for.
 import fs from 'node:fs/promises'
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -57,7 +57,8 @@ export function thisProcess(command: string, container?: string): LockHolder {
   return { pid: process.pid, pidStart: startOf(readStat(process.pid)), host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), command, ...(container ? { container } : {}) }
 }
 
-export async function acquireLock(file: string, options: { command: string; waitMs: number; container?: string; onWait?: (holder: LockHolder) => void }): Promise<Lock> {
+/** `busy`: what the refusal tells the user to do while another holds the lock, in the caller's words. */
+export async function acquireLock(file: string, options: { command: string; waitMs: number; container?: string; onWait?: (holder: LockHolder) => void; busy: string }): Promise<Lock> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const me = thisProcess(options.command, options.container)
   const started = Date.now()
@@ -91,7 +92,7 @@ export async function acquireLock(file: string, options: { command: string; wait
     }
     if (Date.now() - started >= options.waitMs) {
       throw new LockError(
-        `another upgrade holds ${file}: pid ${holder.pid} (${holder.user}@${holder.host}, ${holder.command}) since ${holder.since}; wait for it to finish, or pass --lock-wait <seconds>${holder.host === os.hostname() ? '' : `; the holder runs on ${holder.host}, so its liveness cannot be checked from here: if no upgrade runs there, remove ${file}`}`,
+        `another upgrade holds ${file}: pid ${holder.pid} (${holder.user}@${holder.host}, ${holder.command}) since ${holder.since}; ${options.busy}${holder.host === os.hostname() ? '' : `; the holder runs on ${holder.host}, so its liveness cannot be checked from here: if no upgrade runs there, remove ${file}`}`,
       )
     }
     if (!told) options.onWait?.(holder)

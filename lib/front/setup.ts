@@ -59,7 +59,7 @@ export async function ensureFront(site: FrontSite, active: Slot | null): Promise
     await docker(startArgs(existing.name), { env: site.env })
     done()
   } else {
-    const image = await chooseFrontImage({ configured: site.frontImage, env: site.env, progress: site.progress })
+    const image = await chooseFrontImage({ configured: site.frontImage, setting: site.words.frontImage, env: site.env, progress: site.progress })
     await writeFrontConfig(site, active)
     const spec = frontContainer({ name: site.name, image: image.image, bind: site.bind, port: site.port, sfHome: site.home })
     const done = site.progress.phase(`start ${spec.name} on ${image.image} (${image.why})`)

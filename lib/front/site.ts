@@ -12,6 +12,8 @@ export interface FrontWords {
   rename: string
   /** The command that puts a site right when the front cannot: "run <repair>". */
   repair: string
+  /** The setting that chooses the front's image: "set <frontImage> to an haproxy image". */
+  frontImage: string
 }
 
 export interface FrontSite {

@@ -7,7 +7,11 @@ export const vegaWords: FrontWords = {
   maker: 'docker:vega:up',
   rename: 'set SF_VEGA_NAME',
   repair: 'npm run docker:vega:up',
+  frontImage: 'SF_VEGA_FRONT_IMAGE',
 }
+
+/** What a vega user is told while another upgrade holds the lock. */
+export const vegaLockBusy = 'wait for it to finish, or pass --lock-wait <seconds>'
 
 export function frontSite(ctx: VegaContext | UpgradeContext): FrontSite {
   const { config } = ctx

@@ -14,7 +14,7 @@ import { vegaContainer } from './container.ts'
 import { vegaInputs, type UpgradeContext } from './context.ts'
 import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
-import { frontSite } from './front-site.ts'
+import { frontSite, vegaLockBusy } from './front-site.ts'
 import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
 import { preflightVega } from './preflight.ts'
 import { readReleases, recordAdopted, recordServing, releasesFile, servingRelease, type Release } from './releases.ts'
@@ -32,7 +32,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
   done = progress.phase('lock')
-  const lock = await acquireLock(lockFile(config.SF_HOME, name), { command: o.command, container: o.container, waitMs: o.lockWaitMs })
+  const lock = await acquireLock(lockFile(config.SF_HOME, name), { command: o.command, container: o.container, waitMs: o.lockWaitMs, busy: vegaLockBusy })
   done(lock.recovered ? `recovered the lock left by dead pid ${lock.recovered.pid}` : undefined)
   const started = new Date().toISOString()
   let from = await servingRelease(name, env)

@@ -22,7 +22,7 @@ import type { ReleaseManifest } from '../release/manifest.ts'
 import { composeEnv, vegaContainer, type VegaInputs } from './container.ts'
 import { vegaInputs, type VegaContext } from './context.ts'
 import { recordDeployment } from './deployment.ts'
-import { frontSite } from './front-site.ts'
+import { frontSite, vegaLockBusy } from './front-site.ts'
 import { preflightVega, type Preflight } from './preflight.ts'
 import { pruneAfterDeploy } from './prune.ts'
 import { buildRelease, buildRuntimeImage } from './release-build.ts'
@@ -128,7 +128,7 @@ async function startStoppedFirst(ctx: VegaContext): Promise<void> {
 /** Under the upgrade lock (no two changes to one container at once); records what now serves. */
 async function locked(ctx: VegaContext, command: string, body: () => Promise<Serving>): Promise<Serving> {
   const { config, env } = ctx
-  const lock = await acquireLock(lockFile(config.SF_HOME, config.SF_VEGA_NAME), { command, waitMs: 0 })
+  const lock = await acquireLock(lockFile(config.SF_HOME, config.SF_VEGA_NAME), { command, waitMs: 0, busy: vegaLockBusy })
   try {
     const serving = await body()
     const state = await inspectContainer(config.SF_VEGA_NAME, env)

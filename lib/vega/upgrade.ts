@@ -22,7 +22,7 @@ import { vegaInputs, type UpgradeContext } from './context.ts'
 import { convergeVega } from './converge.ts'
 import { recordDeployment } from './deployment.ts'
 import { engineLost } from './engine-lost.ts'
-import { frontSite } from './front-site.ts'
+import { frontSite, vegaLockBusy } from './front-site.ts'
 import { abandonedEntry, appendHistory, entry, side, type HistoryEntry } from './history.ts'
 import { formatPlan, frontUpgradePlan, upgradePlan } from './plan.ts'
 import { preflightVega, type Preflight } from './preflight.ts'
@@ -73,6 +73,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     command: o.command,
     container: o.container,
     waitMs: o.lockWaitMs,
+    busy: vegaLockBusy,
     onWait: (h) => progress.note(`waiting for the upgrade of pid ${h.pid} (${h.user}@${h.host}, since ${h.since})`),
   })
   done(lock.recovered ? `recovered the lock left by dead pid ${lock.recovered.pid} (since ${lock.recovered.since})` : undefined)

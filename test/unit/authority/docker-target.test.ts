@@ -1,10 +1,10 @@
-// A docker target seen as vega's front machinery sees it, and the checks that refuse one before anything changes.
+// A docker target as the front serves it, and the checks that refuse one before anything changes.
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
-import { dockerTargetProblems, targetContext } from '../../../lib/authority/docker-target.ts'
+import { dockerTargetProblems, targetLockBusy, targetSite } from '../../../lib/authority/docker-target.ts'
 import { parseTargets, type DockerTarget } from '../../../lib/authority/targets.ts'
 import { readConfig, type Env, type SfConfig } from '../../../lib/env.ts'
 import { ConfigError } from '../../../lib/errors.ts'
@@ -21,16 +21,64 @@ function configFor(t: TestContext, env: Env = {}): SfConfig {
 const target: DockerTarget = { kind: 'docker', name: 'sf-test', port: 4100, bind: '127.0.0.1' }
 
 describe('a docker target', () => {
-  test("gives the front its name, port and bind, and a state folder of its own under SF_HOME", (t) => {
-    const config = configFor(t, { SF_VEGA_NAME: 'sf-server-vega', SF_VEGA_PORT: '4000', SF_VEGA_DRAIN_STOP_TIME: '620', SF_VEGA_FRONT: 'none' })
-    const ctx = targetContext({ root: '/opt/sf', env: { PATH: '/usr/bin' }, config, progress: createProgress(() => {}), target })
+  test("gives the front its name, port, bind, the environment's drain time and front image, and a state folder of its own under SF_HOME", (t) => {
+    const config = configFor(t, { SF_VEGA_NAME: 'sf-server-vega', SF_VEGA_PORT: '4000', SF_VEGA_DRAIN_STOP_TIME: '620', SF_VEGA_FRONT_IMAGE: 'reg.example/haproxy:2.8' })
+    const site = targetSite({ env: { PATH: '/usr/bin' }, config, progress: createProgress(() => {}), target, which: 'test' })
     assert.deepEqual(
-      [ctx.config.SF_VEGA_NAME, ctx.config.SF_VEGA_PORT, ctx.config.SF_VEGA_BIND, ctx.config.SF_HOME, ctx.config.SF_VEGA_FRONT, ctx.config.SF_VEGA_DRAIN_STOP_TIME],
-      ['sf-test', 4100, '127.0.0.1', '/home/deploy/.sf/targets/sf-test', 'haproxy', 620],
+      [site.name, site.port, site.bind, site.home, site.drainStopSeconds, site.frontImage],
+      ['sf-test', 4100, '127.0.0.1', '/home/deploy/.sf/targets/sf-test', 620, 'reg.example/haproxy:2.8'],
     )
-    assert.deepEqual(ctx.env, { PATH: '/usr/bin' })
-    const remote = targetContext({ root: '/opt/sf', env: {}, config, progress: createProgress(() => {}), target: { ...target, host: 'unix:///run/other.sock' } })
+    assert.deepEqual(site.env, { PATH: '/usr/bin' })
+    const remote = targetSite({ env: {}, config, progress: createProgress(() => {}), target: { ...target, host: 'unix:///run/other.sock' }, which: 'test' })
     assert.deepEqual(remote.env, { DOCKER_HOST: 'unix:///run/other.sock' })
+  })
+
+  test('takes its drain time and front image from its own entry over the environment', (t) => {
+    const config = configFor(t, { SF_VEGA_DRAIN_STOP_TIME: '620', SF_VEGA_FRONT_IMAGE: 'reg.example/haproxy:2.8' })
+    const site = targetSite({ env: {}, config, progress: createProgress(() => {}), target: { ...target, drainStopTime: 700, frontImage: 'mirror.example/haproxy:3.0' }, which: 'prod' })
+    assert.deepEqual([site.drainStopSeconds, site.frontImage], [700, 'mirror.example/haproxy:3.0'])
+    assert.equal(targetSite({ env: {}, config: configFor(t), progress: createProgress(() => {}), target, which: 'test' }).frontImage, undefined)
+  })
+
+  test("tells its user deploy-test and promote and the target's own settings, never a vega command or variable", (t) => {
+    const site = (which: 'test' | 'prod') => targetSite({ env: {}, config: configFor(t), progress: createProgress(() => {}), target, which })
+    assert.deepEqual(site('test').words, {
+      maker: 'deploy-test and promote',
+      rename: 'rename targets.test',
+      repair: 'docker rm -f sf-test sf-test-candidate sf-test-previous, then npm run deploy-test again',
+      frontImage: 'targets.test.frontImage',
+    })
+    assert.equal(site('prod').words.repair, 'docker rm -f sf-test sf-test-candidate sf-test-previous, then npm run promote again')
+    assert.equal(targetLockBusy('prod'), 'wait for it to finish, then run npm run promote again')
+    for (const which of ['test', 'prod'] as const) {
+      for (const words of [...Object.values(site(which).words), targetLockBusy(which)]) assert.doesNotMatch(words, /docker:vega|SF_VEGA_|--lock-wait/)
+    }
+  })
+
+  test("refuses its own drain time when docker stop would cut the drain short, naming the target's field", (t) => {
+    const config = configFor(t, { SF_RPC_SHUTDOWN_GRACE_MS: '600000' })
+    assert.deepEqual(dockerTargetProblems({ ...target, drainStopTime: 600 }, 'prod', config), [
+      'targets.prod.drainStopTime: 600: docker stop would kill the old server before its drain cap SF_RPC_SHUTDOWN_GRACE_MS=600000 ms; make it more than 600',
+    ])
+    assert.deepEqual(dockerTargetProblems({ ...target, drainStopTime: 601 }, 'prod', configFor(t, { SF_VEGA_DRAIN_STOP_TIME: '600' })), [], 'the entry wins over the environment')
+  })
+
+  test('accepts a drain time and a front image in its entry, and names a bad one by its path', () => {
+    const parse = (extra: string) => {
+      try {
+        return { targets: parseTargets(`targets:\n  test: {kind: docker, name: sf-test, port: 4100, ${extra}}\n  prod: {kind: docker, name: sf-prod, port: 4200}\n`, 'targets.yaml'), problems: [] }
+      } catch (error) {
+        assert.ok(error instanceof ConfigError)
+        return { targets: null, problems: error.problems }
+      }
+    }
+    const good = parse('drainStopTime: 700, frontImage: "reg.example/haproxy:3.0"').targets?.test
+    assert.ok(good?.kind === 'docker')
+    assert.deepEqual([good.drainStopTime, good.frontImage], [700, 'reg.example/haproxy:3.0'])
+    assert.deepEqual(parse('drainStopTime: 0').problems, ['targets.test.drainStopTime: must be a whole number of seconds from 1 to 86400'])
+    assert.deepEqual(parse('drainStopTime: 1.5').problems, ['targets.test.drainStopTime: must be a whole number of seconds from 1 to 86400'])
+    assert.deepEqual(parse('drainStopTime: "700"').problems, ['targets.test.drainStopTime: must be a whole number of seconds from 1 to 86400, written without quotes'])
+    assert.deepEqual(parse('frontImage: "haproxy lts"').problems, ['targets.test.frontImage: must be an image reference such as haproxy:lts'])
   })
 
   test('on this machine, with the defaults, can be rolled', (t) => {

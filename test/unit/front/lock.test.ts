@@ -12,6 +12,9 @@ import { pathToFileURL } from 'node:url'
 import { repoRoot } from '../../../lib/paths.ts'
 import { acquireLock, LockError, lockFile, readHolder, type LockHolder } from '../../../lib/front/lock.ts'
 
+/** Vega's words for a held lock, as the refusal says them. */
+const busy = 'wait for it to finish, or pass --lock-wait <seconds>'
+
 type TestContext = { after: (fn: () => void | Promise<void>) => void }
 
 function tempLock(t: TestContext): string {
@@ -64,7 +67,7 @@ async function holdInChild(t: TestContext, file: string, command: string): Promi
   const lockModule = pathToFileURL(path.join(repoRoot, 'lib', 'front', 'lock.ts')).href
   const script = `
     const { acquireLock } = await import(${JSON.stringify(lockModule)})
-    const lock = await acquireLock(process.argv[1], { command: process.argv[2], waitMs: 0 })
+    const lock = await acquireLock(process.argv[1], { command: process.argv[2], waitMs: 0, busy: 'wait' })
     process.stdout.write('held\\n')
     process.stdin.once('data', async () => {
       await lock.release()
@@ -106,7 +109,7 @@ describe('acquireLock', () => {
   test('writes a lock file naming this process, and release() removes it', async (t) => {
     const file = tempLock(t)
     const before = Date.now()
-    const lock = await acquireLock(file, { command: 'npm run docker:vega:upgrade', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'npm run docker:vega:upgrade', waitMs: 0, busy })
     assert.equal(lock.file, file)
     assert.equal(lock.recovered, null)
     const holder = await readHolder(file)
@@ -131,7 +134,7 @@ describe('acquireLock', () => {
     const holder = await readHolder(file)
     assert.ok(holder)
     assert.equal(holder.pid, child.pid)
-    const error = await lockError(acquireLock(file, { command: 'npm run docker:vega:upgrade', waitMs: 0 }))
+    const error = await lockError(acquireLock(file, { command: 'npm run docker:vega:upgrade', waitMs: 0, busy }))
     assert.equal(
       error.message,
       `another upgrade holds ${file}: pid ${child.pid} (${os.userInfo().username}@${os.hostname()}, npm run docker:vega:rollback) since ${holder.since}; wait for it to finish, or pass --lock-wait <seconds>`,
@@ -143,7 +146,7 @@ describe('acquireLock', () => {
     const file = tempLock(t)
     const pid = liveProcess(t)
     writeHolder(file, holderRecord({ pid, pidStart: pidStartOf(pid) }))
-    const error = await lockError(acquireLock(file, { command: 'test', waitMs: 0 }))
+    const error = await lockError(acquireLock(file, { command: 'test', waitMs: 0, busy }))
     assert.match(error.message, new RegExp(`: pid ${pid} \\(deploy@`))
   })
 
@@ -155,6 +158,7 @@ describe('acquireLock', () => {
     const lock = await acquireLock(file, {
       command: 'npm run docker:vega:upgrade',
       waitMs: 20_000,
+      busy,
       onWait: (holder) => {
         waitedFor.push(holder)
         released = holding.release()
@@ -170,7 +174,7 @@ describe('acquireLock', () => {
   test('with a wait, recovers the lock of a holder killed meanwhile', async (t) => {
     const file = tempLock(t)
     const { child } = await holdInChild(t, file, 'npm run docker:vega:up')
-    const lock = await acquireLock(file, { command: 'test', waitMs: 20_000, onWait: () => child.kill('SIGKILL') })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 20_000, busy, onWait: () => child.kill('SIGKILL') })
     t.after(() => lock.release())
     assert.equal(lock.recovered?.pid, child.pid)
     assert.equal((await readHolder(file))?.pid, process.pid)
@@ -180,7 +184,7 @@ describe('acquireLock', () => {
     const file = tempLock(t)
     const dead = holderRecord({ pid: deadPid(), pidStart: '12345' })
     writeHolder(file, dead)
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     t.after(() => lock.release())
     assert.deepEqual(lock.recovered, dead)
     assert.equal((await readHolder(file))?.pid, process.pid)
@@ -202,7 +206,7 @@ describe('acquireLock', () => {
     }
     const holder = holderRecord({ pid: zombie, pidStart: pidStartOf(zombie) })
     writeHolder(file, holder)
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     t.after(() => lock.release())
     assert.deepEqual(lock.recovered, holder)
   })
@@ -212,7 +216,7 @@ describe('acquireLock', () => {
     const pid = liveProcess(t)
     const reused = holderRecord({ pid, pidStart: String(Number(pidStartOf(pid)) - 1) })
     writeHolder(file, reused)
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     t.after(() => lock.release())
     assert.deepEqual(lock.recovered, reused)
   })
@@ -221,7 +225,7 @@ describe('acquireLock', () => {
     const file = tempLock(t)
     const remote = holderRecord({ pid: deadPid(), host: 'build-box-2' })
     writeHolder(file, remote)
-    const error = await lockError(acquireLock(file, { command: 'test', waitMs: 0 }))
+    const error = await lockError(acquireLock(file, { command: 'test', waitMs: 0, busy }))
     assert.match(error.message, new RegExp(`: pid ${remote.pid} \\(deploy@build-box-2, npm run docker:vega:upgrade\\) since 2026-11-27T10:15:00.000Z;`))
     assert.deepEqual(await readHolder(file), remote)
   })
@@ -230,7 +234,7 @@ describe('acquireLock', () => {
     const file = tempLock(t)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, 'pid 4242, not json\n')
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     t.after(() => lock.release())
     assert.deepEqual(lock.recovered, { pid: 0, pidStart: null, host: '?', user: '?', since: '?', command: 'unreadable lock file' })
     assert.equal((await readHolder(file))?.pid, process.pid)
@@ -238,7 +242,7 @@ describe('acquireLock', () => {
 
   test('release() leaves alone a lock another process took meanwhile', async (t) => {
     const file = tempLock(t)
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     const pid = liveProcess(t)
     const other = holderRecord({ pid, pidStart: pidStartOf(pid) })
     writeHolder(file, other)
@@ -248,7 +252,7 @@ describe('acquireLock', () => {
 
   test('record() rewrites the lock whole with how far the run got; the holder stays this process, and release() still removes it', async (t) => {
     const file = tempLock(t)
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     const run = { action: 'upgrade' as const, from: { commit: 'a'.repeat(40), buildId: 'b1', imageId: 'sha256:1' }, to: null, phases: { preflight: 12, lock: 1 }, current: 'converge' }
     lock.record(run)
     const holder = await readHolder(file)
@@ -264,7 +268,7 @@ describe('acquireLock', () => {
     const run = { action: 'upgrade' as const, from: null, to: null, phases: { preflight: 12 }, current: 'settle: sf-server-vega-candidate green' }
     const dead = { ...holderRecord({ pid: deadPid(), pidStart: '12345' }), run }
     writeHolder(file, dead)
-    const lock = await acquireLock(file, { command: 'test', waitMs: 0 })
+    const lock = await acquireLock(file, { command: 'test', waitMs: 0, busy })
     t.after(() => lock.release())
     assert.deepEqual(lock.recovered?.run, run)
   })
