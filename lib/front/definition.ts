@@ -89,6 +89,9 @@ export function renderFrontConfig(c: FrontConfig): string {
     '  timeout client 1m',
     `  timeout server ${c.serverTimeoutSeconds}s`,
     '  timeout http-keep-alive 10s',
+    // A check's answer may take this long: a server slowed by a build beside it is not down. An
+    // unready one still answers 503 at once; only one that answers nothing is found later.
+    '  timeout check 2s',
     '  default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter 250ms fastinter 100ms fall 2 rise 1',
     '',
     'frontend sf',

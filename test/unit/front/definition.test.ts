@@ -39,6 +39,11 @@ describe('renderFrontConfig', () => {
     assert.match(config, /^ {2}nameserver docker 127\.0\.0\.11:53$/m)
   })
 
+  test('a server that is slow to answer its check, as while a build takes the CPUs, is not taken for down', () => {
+    // Without it a whole check gets only inter (250 ms), and a busy but healthy server is marked down.
+    assert.match(config, /^ {2}timeout check 2s$/m)
+  })
+
   test('never cuts a request the drain would let finish', () => {
     assert.match(config, /^ {2}timeout server 610s$/m)
     assert.match(config, /^ {2}hard-stop-after 610s$/m)
