@@ -10,10 +10,11 @@ import type { Env, SfConfig } from '../env.ts'
 import { ConfigError, DockerError } from '../errors.ts'
 import { listenProblem } from '../ports.ts'
 import { convergeFront } from '../front/converge.ts'
-import { frontName, type Slot } from '../front/definition.ts'
+import { frontName, portHolderName, type Slot } from '../front/definition.ts'
 import { UpgradeError } from '../front/errors.ts'
 import { acquireLock, lockFile } from '../front/lock.ts'
-import { ensureFront, ensureNetwork } from '../front/setup.ts'
+import { ensureCurrentFront } from '../front/ensure.ts'
+import { findPortOwner } from '../front/setup.ts'
 import { asideName, candidateName, type FrontSite } from '../front/site.ts'
 import { frontSwap } from '../front/swap.ts'
 import type { Progress } from '../progress.ts'
@@ -43,11 +44,13 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
   const lock = await acquireLock(lockFile(site.home, target.name), { command: o.command, waitMs: 0, busy: targetLockBusy(which) })
   try {
     await fs.mkdir(site.home, { recursive: true, mode: 0o700 })
-    await ensureNetwork(site)
     const prod = await inspectContainer(target.name, site.env)
     // A front re-created beside a server that runs routes to that server's slot, not to none.
-    await ensureFront(site, prod?.running ? ((prod.labels['sf.vega.slot'] as Slot | undefined) ?? null) : null)
-    const done = o.progress.phase('converge')
+    const active = prod?.running ? ((prod.labels['sf.vega.slot'] as Slot | undefined) ?? null) : null
+    let done = o.progress.phase('front')
+    const frontNotes = await ensureCurrentFront(site, { active, probeHost: probeHostOf(target) })
+    done(frontNotes.length ? frontNotes.join('; ') : `${frontName(target.name)} is current`)
+    done = o.progress.phase('converge')
     const notes = await convergeFront(site, o.probeTimeoutMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
 
@@ -72,7 +75,7 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
       throw new RolloutError(`${where} did not take ${image.ref}: ${error.message}${unchanged ? `\nwhat ${target.name} served before is unchanged` : ''}`, unchanged)
     })
     if (!swap.swapped) throw new RolloutError(`${where} did not take ${image.ref}: ${swap.error}\n${swap.rollback}`, true)
-    o.progress.note(`${frontName(target.name)} owns ${target.bind}:${target.port}; ${target.name} serves ${image.ref} in slot ${swap.slot}`)
+    o.progress.note(`${portHolderName(target.name)} owns ${target.bind}:${target.port}, ${frontName(target.name)} serves it; ${target.name} serves ${image.ref} in slot ${swap.slot}`)
   } finally {
     await lock.release()
   }
@@ -92,10 +95,13 @@ async function preflight(site: FrontSite, which: TargetName): Promise<void> {
       problems.push(`a container named ${other} exists that deploy-test and promote did not make: remove it (docker rm -f ${other}) or rename targets.${which}`)
     }
   }
-  const front = await inspectContainer(frontName(name), env)
-  const frontIsOurs = front?.labels['sf.role'] === 'vega-front' && front.labels['sf.vega.name'] === name
-  if (front && !frontIsOurs) problems.push(`a container named ${front.name} exists that deploy-test and promote did not make: remove it (docker rm -f ${front.name}) or rename targets.${which}`)
-  const frontHoldsPort = frontIsOurs && front.running && front.ports.some((p) => p.hostPort === sitePort)
+  for (const [other, role] of [[frontName(name), 'vega-front'], [portHolderName(name), 'vega-port']] as const) {
+    const found = await inspectContainer(other, env)
+    if (found && !(found.labels['sf.role'] === role && found.labels['sf.vega.name'] === name)) {
+      problems.push(`a container named ${found.name} exists that deploy-test and promote did not make: remove it (docker rm -f ${found.name}) or rename targets.${which}`)
+    }
+  }
+  const frontHoldsPort = (await findPortOwner(site, sitePort)) !== null
   const ports = [...(frontHoldsPort ? [] : [sitePort]), sitePort + 1, sitePort + 2]
   for (const port of ports) {
     const code = await listenProblem(bind, port)

@@ -9,9 +9,9 @@ import type { Env } from '../env.ts'
 import { DockerError } from '../errors.ts'
 import { waitFor } from '../probe.ts'
 import type { Progress } from '../progress.ts'
-import { frontContainer, frontName } from '../front/definition.ts'
+import { frontName } from '../front/definition.ts'
 import { activeSlot, frontCommand, readSlots } from '../front/runtime-api.ts'
-import { ensureFront, frontPaths, writeFrontConfig } from '../front/setup.ts'
+import { findFront, frontPaths, linkFrontSocket, startFront, wantedFront, writeFrontConfig } from '../front/setup.ts'
 import type { VegaContext } from '../vega/context.ts'
 import { frontSite } from '../vega/front-site.ts'
 import { BenchError } from './errors.ts'
@@ -116,14 +116,16 @@ async function replaceFront(prod: Prod, progress: Progress): Promise<void> {
   const site = frontSite(ctx)
   const active = activeSlot(await readSlots(frontPaths(site).socket))
   if (!active) throw new BenchError(`the front of ${config.SF_VEGA_NAME} has no active slot to come back to`)
-  const spec = frontContainer({ name: config.SF_VEGA_NAME, image: config.SF_VEGA_FRONT_IMAGE ?? '', bind: config.SF_VEGA_BIND, port: config.SF_VEGA_PORT, sfHome: config.SF_HOME })
-  let done = progress.phase(`stop ${spec.name} (docker stop --time ${spec.stopTimeout}, soft stop)`)
-  await docker(stopArgs(spec.name, spec.stopTimeout), { env: ctx.env })
+  const spec = (await findFront(site))!
+  let done = progress.phase(`stop ${spec.name} (docker stop --time 30, soft stop)`)
+  await docker(stopArgs(spec.name, 30), { env: ctx.env })
   done()
   done = progress.phase(`remove ${spec.name}`)
   await docker(removeContainerArgs(spec.name), { env: ctx.env })
   done()
-  await ensureFront(site, active)
+  await writeFrontConfig(site, active)
+  const started = await startFront(site, await wantedFront(site))
+  await linkFrontSocket(site, started.id)
   done = progress.phase(`wait for ${prod.sandbox.url}/api/ready through the new front`)
   const ready = await waitFor(`${prod.sandbox.url}/api/ready`, { deadlineMs: readyDeadlineMs, minIntervalMs: 10, maxIntervalMs: 50 })
   done(`after ${ready.waitedMs} ms`)

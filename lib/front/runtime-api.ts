@@ -34,6 +34,8 @@ export interface SlotState {
   /** Held out by hand or because its name does not resolve. */
   maint: boolean
   draining: boolean
+  /** Started as the active slot's backup: it takes requests only while no other slot can. */
+  backup: boolean
   /** Requests it is serving now, and all it has served. */
   sessions: number
   total: number
@@ -57,15 +59,16 @@ export function parseSlots(serversState: string, stat: string): SlotState[] {
   const [header, ...rows] = stat.split('\n').filter((l) => l.trim())
   const columns = (header ?? '').replace(/^# /, '').split(',')
   const column = (row: string[], name: string) => Number(row[columns.indexOf(name)] || 0)
-  const counters = new Map<string, { sessions: number; total: number; errors: number; checked: boolean }>()
+  const counters = new Map<string, { sessions: number; total: number; errors: number; checked: boolean; backup: boolean }>()
   for (const row of rows.map((r) => r.split(','))) {
     if (row[0] !== 'sf') continue
     const checked = /^L\dOK/.test(row[columns.indexOf('check_status')] ?? '')
-    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), checked })
+    const backup = column(row, 'bck') === 1
+    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), checked, backup })
   }
   return slots.map((slot) => {
     const s = states.get(slot) ?? { addr: '-', op: 0, admin: maintBits }
-    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, checked: false }
+    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, checked: false, backup: false }
     return { slot, addr: s.addr, up: s.op === 2, checked: s.op === 2 && checked, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, ...c }
   })
 }
@@ -74,9 +77,39 @@ export async function readSlots(socket: string): Promise<SlotState[]> {
   return parseSlots(await frontCommand(socket, 'show servers state sf'), await frontCommand(socket, 'show stat'))
 }
 
-/** The slot the front sends new requests to: neither held out nor draining. */
+/**
+ * The slot the front sends new requests to: neither held out nor draining, and of two such, the one
+ * that is not a backup (after a restart, the config's active slot is served and the other backs it up).
+ */
 export function activeSlot(states: SlotState[]): Slot | null {
-  return states.find((s) => !s.maint && !s.draining)?.slot ?? null
+  const open = states.filter((s) => !s.maint && !s.draining)
+  return (open.find((s) => !s.backup) ?? open[0])?.slot ?? null
+}
+
+/** What a front says of itself on its admin socket (show info). */
+export interface FrontInfo {
+  version: string
+  /** Its worker's pid inside its container. */
+  pid: number
+  /** It has been told to stop (soft stop): it holds no listener any more and finishes what it serves. */
+  stopping: boolean
+  /** Requests it has answered with 2xx and 5xx since it started (its frontend's counters). */
+  answered2xx: number
+  answered5xx: number
+}
+
+/** Parse `show info` and `show stat` into FrontInfo. Pure. */
+export function parseFrontInfo(info: string, stat: string): FrontInfo {
+  const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(info)?.[1]?.trim() ?? ''
+  const [header, ...rows] = stat.split('\n').filter((l) => l.trim())
+  const columns = (header ?? '').replace(/^# /, '').split(',')
+  const frontend = rows.map((r) => r.split(',')).find((r) => r[0] === 'sf' && r[1] === 'FRONTEND') ?? []
+  const column = (name: string) => Number(frontend[columns.indexOf(name)] || 0)
+  return { version: field('Version'), pid: Number(field('Pid')), stopping: field('Stopping') === '1', answered2xx: column('hrsp_2xx'), answered5xx: column('hrsp_5xx') }
+}
+
+export async function readFrontInfo(socket: string, timeoutMs = 2000): Promise<FrontInfo> {
+  return parseFrontInfo(await frontCommand(socket, 'show info', timeoutMs), await frontCommand(socket, 'show stat', timeoutMs))
 }
 
 export async function setSlotState(socket: string, slot: Slot, state: 'ready' | 'drain' | 'maint'): Promise<void> {

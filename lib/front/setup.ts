@@ -1,14 +1,31 @@
-// Making the front exist: its private network, its configuration and its container. A site's first
-// command (vega's up, a docker target's rollout) creates or adopts it; a switch only uses it. The config
-// on disk always says which slot is active, so a front restarted by its restart policy comes back
-// routing where it was.
+// Making the front exist: its private network, its port holder, its configuration and its container. A
+// site's first command (vega's up, a docker target's rollout) creates or adopts it; a switch only uses
+// it. The config on disk always says which slot is active, so a front restarted by its restart policy
+// comes back routing where it was.
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
-import { networkCreateArgs, networkInspectArgs, runDetachedArgs, startArgs } from '../docker/args.ts'
+import path from 'node:path'
+import { containersWithLabelsArgs, imageInspectArgs, networkCreateArgs, networkInspectArgs, runDetachedArgs, startArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
-import { chooseFrontImage } from '../docker/front-image.ts'
+import { chooseFrontImage, localFrontTag, officialFrontImage } from '../docker/front-image.ts'
+import { imageExists } from '../docker/image-choice.ts'
 import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
-import { ConfigError, ProbeError } from '../errors.ts'
-import { frontContainer, frontDir, frontFiles, frontName, networkName, renderFrontConfig, type Slot } from './definition.ts'
+import type { Env } from '../env.ts'
+import { ConfigError, DockerError, ProbeError } from '../errors.ts'
+import {
+  frontConfigDigest,
+  frontContainer,
+  frontDir,
+  frontFiles,
+  frontName,
+  frontSocketFile,
+  networkName,
+  portHolderContainer,
+  portHolderName,
+  renderFrontConfig,
+  renderPortHolderConfig,
+  type Slot,
+} from './definition.ts'
 import { frontCommand, readSlots, type SlotState } from './runtime-api.ts'
 import type { FrontSite } from './site.ts'
 
@@ -47,30 +64,134 @@ export async function findFront(site: Pick<FrontSite, 'name' | 'env'>): Promise<
   return inspectContainer(frontName(site.name), site.env)
 }
 
-/** Create the front (routing to `active`) when there is none, start it when stopped; wait for its admin socket. */
-export async function ensureFront(site: FrontSite, active: Slot | null): Promise<void> {
-  const existing = await findFront(site)
-  if (existing && existing.labels['sf.role'] !== 'vega-front') {
+export async function findPortHolder(site: Pick<FrontSite, 'name' | 'env'>): Promise<ContainerState | null> {
+  return inspectContainer(portHolderName(site.name), site.env)
+}
+
+/** Every front container of the site, running or not: one, or two while one takes over (or after a run killed then). */
+export async function listFronts(site: Pick<FrontSite, 'name' | 'env'>): Promise<ContainerState[]> {
+  const ids = await docker(containersWithLabelsArgs({ 'sf.role': 'vega-front', 'sf.vega.name': site.name }), { env: site.env })
+  const found = await Promise.all(ids.stdout.split('\n').filter(Boolean).map((id) => inspectContainer(id, site.env)))
+  return found.filter((c): c is ContainerState => c !== null).sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+}
+
+/**
+ * The site's own container that publishes `port` and runs: its holder, or a front made before holders.
+ * Held by it is held by the site. Null when neither does.
+ */
+export async function findPortOwner(site: Pick<FrontSite, 'name' | 'env'>, port: number): Promise<ContainerState | null> {
+  for (const [container, role] of [[portHolderName(site.name), 'vega-port'], [frontName(site.name), 'vega-front']] as const) {
+    const found = await inspectContainer(container, site.env)
+    const ours = found?.labels['sf.role'] === role && found.labels['sf.vega.name'] === site.name
+    if (ours && found.running && found.ports.some((p) => p.hostPort === port)) return found
+  }
+  return null
+}
+
+/** A front made before the port holder publishes the port itself. */
+export const publishesPort = (front: ContainerState) => front.ports.length > 0
+
+/** A front's own admin socket on the host: admin-<id>.sock, or admin.sock for a front made before the holder. */
+export function frontSocket(site: Pick<FrontSite, 'home' | 'name'>, front: ContainerState): string {
+  const id = front.env.SF_FRONT_ID
+  return id ? path.join(frontDir(site.home, site.name), frontSocketFile(id)) : frontPaths(site).socket
+}
+
+/** Point admin.sock at the front with this id: an atomic rename of a relative link. */
+export async function linkFrontSocket(site: Pick<FrontSite, 'home' | 'name'>, id: string): Promise<void> {
+  const { socket } = frontPaths(site)
+  await fs.rm(`${socket}.tmp`, { force: true })
+  await fs.symlink(frontSocketFile(id), `${socket}.tmp`)
+  await fs.rename(`${socket}.tmp`, socket)
+}
+
+/** The id of the front admin.sock points at, if it is a link. */
+export async function linkedFrontId(site: Pick<FrontSite, 'home' | 'name'>): Promise<string | null> {
+  const target = await fs.readlink(frontPaths(site).socket).catch(() => null)
+  return /^admin-(.+)\.sock$/.exec(target ?? '')?.[1] ?? null
+}
+
+/** A new front's id: its admin socket's name and a label. Sortable by time, unique per host. */
+export function newFrontId(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+}
+
+/** The port holder, created (with its config) when missing and started when stopped. */
+export async function ensurePortHolder(site: FrontSite, image: string): Promise<ContainerState> {
+  const existing = await findPortHolder(site)
+  if (existing && existing.labels['sf.role'] !== 'vega-port') {
     throw new ConfigError(`a container named ${existing.name} exists that ${site.words.maker} did not make: remove it (docker rm -f ${existing.name}) or ${site.words.rename}`)
   }
-  if (existing?.running) return
+  if (existing?.running) return existing
   if (existing) {
     const done = site.progress.phase(`start ${existing.name}`)
     await docker(startArgs(existing.name), { env: site.env })
     done()
   } else {
-    const image = await chooseFrontImage({ configured: site.frontImage, setting: site.words.frontImage, env: site.env, progress: site.progress })
-    await writeFrontConfig(site, active)
-    const spec = frontContainer({ name: site.name, image: image.image, bind: site.bind, port: site.port, sfHome: site.home })
-    const done = site.progress.phase(`start ${spec.name} on ${image.image} (${image.why})`)
+    const { holderConfig } = frontPaths(site)
+    await fs.mkdir(path.dirname(holderConfig), { recursive: true, mode: 0o700 })
+    await fs.writeFile(holderConfig, renderPortHolderConfig(), { mode: 0o600 })
+    const spec = portHolderContainer({ name: site.name, image, bind: site.bind, port: site.port, sfHome: site.home })
+    const done = site.progress.phase(`start ${spec.name}, which owns ${site.bind}:${site.port}`)
     await docker(runDetachedArgs(spec), { env: site.env })
     done()
   }
-  await waitForSocket(site, 15_000)
+  const holder = await findPortHolder(site)
+  if (!holder?.running) throw new DockerError(`${portHolderName(site.name)} did not keep running (exit code ${holder?.exitCode ?? '?'}); see docker logs ${portHolderName(site.name)}`)
+  return holder
 }
 
-export async function waitForSocket(site: Pick<FrontSite, 'home' | 'name'>, deadlineMs: number): Promise<SlotState[]> {
-  const { socket } = frontPaths(site)
+/** What a front is run from and with: compared with a running front to see whether it must be replaced. */
+export interface WantedFront {
+  image: string
+  why: string
+  /** The image's id, or null when it is not on this host yet (a dry run does not build or pull it). */
+  imageId: string | null
+  configDigest: string
+}
+
+export async function wantedFront(site: FrontSite, o: { dryRun?: boolean } = {}): Promise<WantedFront> {
+  const configDigest = frontConfigDigest({ name: site.name, serverTimeoutSeconds: site.drainStopSeconds })
+  if (o.dryRun) {
+    const image = site.frontImage ?? ((await imageExists(officialFrontImage, site.env)) ? officialFrontImage : await localFrontTag(site.env, site.words.frontImage))
+    return { image, why: site.frontImage ? site.words.frontImage : 'the front image this host has or builds', imageId: await imageId(image, site.env), configDigest }
+  }
+  const choice = await chooseFrontImage({ configured: site.frontImage, setting: site.words.frontImage, env: site.env, progress: site.progress })
+  const id = await imageId(choice.image, site.env)
+  if (!id) throw new ConfigError(`the front image ${choice.image} (${choice.why}) is not on this host: pull or build it, or set ${site.words.frontImage} to an haproxy image this host has`)
+  return { ...choice, imageId: id, configDigest }
+}
+
+async function imageId(image: string, env: Env): Promise<string | null> {
+  const found = await docker(imageInspectArgs(image, '{{.Id}}'), { env, allowFailure: true })
+  return found.code === 0 ? found.stdout.trim() : null
+}
+
+/** Start a front container from the one definition and wait for its own admin socket. */
+export async function startFront(site: FrontSite, f: { image: string; configDigest: string; takeFrom?: string; containerName?: string }): Promise<{ id: string; name: string; socket: string }> {
+  const id = newFrontId()
+  const spec = frontContainer({ name: site.name, image: f.image, sfHome: site.home, id, takeFrom: f.takeFrom, configDigest: f.configDigest, containerName: f.containerName })
+  const done = site.progress.phase(`start ${spec.name} on ${f.image}${f.takeFrom ? ', taking the listeners over' : ''}`)
+  await docker(runDetachedArgs(spec), { env: site.env })
+  const socket = path.join(frontDir(site.home, site.name), frontSocketFile(id))
+  await waitForSocket(socket, 15_000, spec.name)
+  done()
+  return { id, name: spec.name, socket }
+}
+
+/**
+ * The first front of a site (none runs yet): its holder, its config for `active`, the front itself.
+ * A front that exists is replaced or put right by lib/front/replace.ts, never here.
+ */
+export async function createFront(site: FrontSite, wanted: WantedFront, active: Slot | null): Promise<void> {
+  await ensurePortHolder(site, wanted.image)
+  await writeFrontConfig(site, active)
+  const started = await startFront(site, wanted)
+  await linkFrontSocket(site, started.id)
+}
+
+/** Wait until `socket` answers show info; deadline in ms. Then the slots it reports. */
+export async function waitForSocket(socket: string, deadlineMs: number, container: string): Promise<SlotState[]> {
   const deadline = Date.now() + deadlineMs
   let last = ''
   for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
@@ -79,24 +200,7 @@ export async function waitForSocket(site: Pick<FrontSite, 'home' | 'name'>, dead
     } catch (error) {
       last = (error as Error).message
     }
-    if (Date.now() > deadline) throw new ProbeError(`the front's admin socket ${socket} did not answer within ${deadlineMs} ms (${last}); see docker logs ${frontName(site.name)}`)
+    if (Date.now() > deadline) throw new ProbeError(`the front's admin socket ${socket} did not answer within ${deadlineMs} ms (${last}); see docker logs ${container}`)
     await new Promise((r) => setTimeout(r, wait))
   }
-}
-
-/**
- * Behind the front, a front or server stopped by hand (docker stop or kill, which the restart policy
- * leaves down) is started again, first of all: nothing answers until it is. Returns what it started.
- */
-export async function startStopped(site: FrontSite): Promise<string[]> {
-  const { name, env } = site
-  const front = await findFront(site)
-  const server = await inspectContainer(name, env)
-  const stopped = [front, server].filter((c): c is ContainerState => c !== null && !c.running && c.labels['sf.vega.name'] === name)
-  if (!stopped.length) return []
-  const done = site.progress.phase(`start the stopped ${stopped.map((c) => c.name).join(' and ')}`)
-  for (const c of stopped) await docker(startArgs(c.name), { env })
-  if (stopped.includes(front!)) await waitForSocket(site, 15_000)
-  done()
-  return stopped.map((c) => `started ${c.name}, which was stopped (exit code ${c.exitCode})`)
 }

@@ -2,7 +2,7 @@
 // rendered into `docker run` arguments; test/unit/vega/container.test.ts proves docker-compose.vega.yaml says
 // the same thing.
 import type { ContainerSpec } from '../docker/args.ts'
-import type { FrontInputs } from '../front/definition.ts'
+import type { FrontInputs, PortHolderInputs } from '../front/definition.ts'
 import { candidateName, serverPort } from '../front/site.ts'
 
 /** Where things are inside the container. */
@@ -104,9 +104,17 @@ export function composeEnv(v: VegaInputs): Record<string, string> {
   }
 }
 
-/** The variables docker-compose.vega.yaml's sf-front service reads, for these inputs. */
-export function frontComposeEnv(f: FrontInputs): Record<string, string> {
-  return { SF_VEGA_NAME: f.name, SF_VEGA_FRONT_IMAGE: f.image, SF_VEGA_BIND: f.bind, SF_VEGA_PORT: String(f.port), SF_HOME_HOST_DIR: f.sfHome }
+/** The variables docker-compose.vega.yaml's sf-port and sf-front services read, for these inputs. */
+export function frontComposeEnv(f: FrontInputs & PortHolderInputs): Record<string, string> {
+  return {
+    SF_VEGA_NAME: f.name,
+    SF_VEGA_FRONT_IMAGE: f.image,
+    SF_VEGA_BIND: f.bind,
+    SF_VEGA_PORT: String(f.port),
+    SF_HOME_HOST_DIR: f.sfHome,
+    SF_FRONT_ID: f.id,
+    SF_FRONT_CONFIG: f.configDigest,
+  }
 }
 
 /** The candidate: prod's configuration on the next port, under its own name, never restarted. */

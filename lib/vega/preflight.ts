@@ -7,6 +7,8 @@ import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import { ConfigError, DockerError } from '../errors.ts'
 import { listenProblem } from '../ports.ts'
+import { frontName } from '../front/definition.ts'
+import { findPortOwner } from '../front/setup.ts'
 
 const anyAddress = new Set(['0.0.0.0', '::', '[::]'])
 
@@ -58,12 +60,13 @@ export async function preflightVega(config: SfConfig, env: Env, port = config.SF
     throw new ConfigError(`a container named ${name} exists that docker:vega:up did not make (no sf.role=vega label): remove it (docker rm -f ${name}) or set SF_VEGA_NAME`)
   }
   const ours = existing?.ports.some((p) => p.hostPort === port && p.bind === config.SF_VEGA_BIND) ?? false
-  // Behind the front, the port is the front's: held by it is held by us.
-  const front = await inspectContainer(`${config.SF_VEGA_NAME}-front`, env)
-  const ourFront = front?.labels['sf.role'] === 'vega-front' && front.running && front.ports.some((p) => p.hostPort === port && p.bind === config.SF_VEGA_BIND)
+  // Behind the front, the port is the holder's (or, made before holders, the front's): held by it is held by us.
+  const owner = await findPortOwner({ name: config.SF_VEGA_NAME, env }, port)
+  const ourFront = owner !== null && owner.ports.some((p) => p.bind === config.SF_VEGA_BIND)
   if (ourFront && config.SF_VEGA_FRONT === 'none') {
+    const remove = [owner.name, ...(owner.name === frontName(config.SF_VEGA_NAME) ? [] : [frontName(config.SF_VEGA_NAME)])].join(' ')
     throw new ConfigError(
-      `SF_VEGA_FRONT=none, but the front ${front.name} owns port ${port}: a server cannot publish it. Keep the front (unset SF_VEGA_FRONT), or go back to direct mode by removing it first: docker rm -f ${front.name} (the port answers nothing until the next docker:vega:up)`,
+      `SF_VEGA_FRONT=none, but ${owner.name} owns port ${port} for the front: a server cannot publish it. Keep the front (unset SF_VEGA_FRONT), or go back to direct mode by removing it first: docker rm -f ${remove} (the port answers nothing until the next docker:vega:up)`,
     )
   }
   if (!(ours && existing?.running) && !ourFront) {

@@ -4,7 +4,9 @@ import type { Env, SfConfig } from '../env.ts'
 import { frontDir, frontFiles, frontName, type Slot } from '../front/definition.ts'
 import { lockFile } from '../front/lock.ts'
 import { describeLock, lockState, type LockState } from '../front/lock-state.ts'
-import { readSlots, type SlotState } from '../front/runtime-api.ts'
+import { inDeadNamespace } from '../front/ensure.ts'
+import { readFrontInfo, readSlots, type SlotState } from '../front/runtime-api.ts'
+import { findPortHolder, frontSocket, listFronts, publishesPort } from '../front/setup.ts'
 import { asideName, candidateName } from '../front/site.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
 import { fetchAnswer, urlOf } from '../probe.ts'
@@ -23,9 +25,37 @@ export interface VegaStatus {
   lock: LockState
   history: HistoryEntry[]
   /** Behind the front: its container and what its runtime API says of each slot; null without a front. */
-  front: { running: boolean; exitCode: number; image: string; restartCount: number; slots: SlotState[] | null; error: string | null } | null
+  front: {
+    running: boolean
+    exitCode: number
+    image: string
+    restartCount: number
+    slots: SlotState[] | null
+    error: string | null
+    /** The container that owns the port; null when there is none (a front made before holders owns it itself). */
+    holder: { name: string; running: boolean; exitCode: number; since: string; ports: string[] } | null
+    /** Every front container: one, or two while one takes over from the other (or a replacement was killed). */
+    containers: FrontContainerStatus[]
+  } | null
   /** A candidate or set-aside server a run that did not finish left (or, while one runs, its own). */
   leftovers: { name: string; running: boolean; exitCode: number; buildId: string | null; slot: string | null }[]
+}
+
+export interface FrontContainerStatus {
+  name: string
+  running: boolean
+  exitCode: number
+  image: string
+  /** What its own admin socket says; null when it does not answer. */
+  haproxy: string | null
+  since: string
+  /** It accepts on the port: it runs in the holder's live namespace, answers and is not stopping. */
+  holdsListeners: boolean
+  stopping: boolean
+  /** It runs in a namespace its holder left when it restarted: nothing reaches it. */
+  deadNamespace: boolean
+  /** It publishes the port itself (made before the holder). */
+  publishesPort: boolean
 }
 
 export async function vegaStatus(config: SfConfig, env: Env, historyCount = 5): Promise<VegaStatus> {
@@ -83,6 +113,14 @@ export function formatStatus(s: VegaStatus): string {
     const f = s.front
     const state = f.running ? `running, image ${f.image}` : `stopped (exit code ${f.exitCode}), image ${f.image}: nothing answers on ${s.url}`
     lines.push(`  front: ${state}${f.restartCount ? `, restarted ${f.restartCount} time(s) after a crash` : ''}${f.error ? ` (${f.error})` : ''}`)
+    const h = f.holder
+    if (h) lines.push(`    port holder ${h.name}: ${h.running ? `running since ${h.since}, publishes ${h.ports.join(', ')}` : `stopped (exit code ${h.exitCode}): nothing answers on ${s.url}`}`)
+    else if (f.containers.some((c) => c.publishesPort)) lines.push(`    port holder: none; the front publishes the port itself (made before holders): the next npm run docker:vega:up moves it behind one, a gap of about a second`)
+    for (const c of f.containers) {
+      const what = c.running ? `running since ${c.since}, ${c.haproxy ? `HAProxy ${c.haproxy}` : 'its admin socket does not answer'}` : `stopped (exit code ${c.exitCode})`
+      const role = c.holdsListeners ? 'holds the listeners' : c.stopping ? 'stopping: finishes what it serves' : c.deadNamespace ? `in a namespace its holder left, nothing reaches it: run npm run docker:vega:front` : c.running ? 'holds no listener' : ''
+      lines.push(`    ${c.name}: ${what}, image ${c.image}${role ? `; ${role}` : ''}`)
+    }
     for (const slot of f.slots ?? []) {
       const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : 'ready'
       lines.push(`    slot ${slot.slot}: ${state}, ${slot.up ? 'up' : 'down'} at ${slot.addr}, ${slot.sessions} request(s) now, ${slot.total} served, ${slot.errors} error(s)`)
@@ -90,7 +128,8 @@ export function formatStatus(s: VegaStatus): string {
   }
   lines.push(...leftoverLines(s))
   // Stopped by hand (docker stop or kill): the restart policy leaves it down, and one command brings it back.
-  const stopped = [s.front && !s.front.running ? frontName(s.name) : null, c && !c.running ? s.name : null].filter((n) => n !== null)
+  const holder = s.front?.holder
+  const stopped = [holder && !holder.running ? holder.name : null, s.front && !s.front.running ? frontName(s.name) : null, c && !c.running ? s.name : null].filter((n) => n !== null)
   if (stopped.length && s.lock.state !== 'held') lines.push(`  bring it back: docker start ${stopped.join(' ')}`)
   lines.push(s.history.length ? '  last attempts:' : '  no attempts recorded')
   for (const h of s.history) {
@@ -113,7 +152,9 @@ function leftoverLines(s: VegaStatus): string[] {
 }
 
 async function frontStatus(config: SfConfig, env: Env): Promise<VegaStatus['front']> {
-  const state = await inspectContainer(frontName(config.SF_VEGA_NAME), env)
+  const site = { name: config.SF_VEGA_NAME, home: config.SF_HOME, env }
+  const fronts = await listFronts(site)
+  const state = fronts.find((f) => f.name === frontName(site.name)) ?? fronts.at(-1)
   if (!state) return null
   const socket = frontFiles(frontDir(config.SF_HOME, config.SF_VEGA_NAME)).socket
   const slots = state.running
@@ -122,5 +163,32 @@ async function frontStatus(config: SfConfig, env: Env): Promise<VegaStatus['fron
         (e: Error) => ({ slots: null, error: e.message }),
       )
     : { slots: null, error: null }
-  return { running: state.running, exitCode: state.exitCode, image: state.image, restartCount: state.restartCount, ...slots }
+  const holder = await findPortHolder(site)
+  const containers = await Promise.all(
+    fronts.map(async (f): Promise<FrontContainerStatus> => {
+      const info = f.running ? await readFrontInfo(frontSocket(site, f)).catch(() => null) : null
+      const deadNamespace = inDeadNamespace(f, holder)
+      return {
+        name: f.name,
+        running: f.running,
+        exitCode: f.exitCode,
+        image: f.image,
+        haproxy: info?.version ?? null,
+        since: f.startedAt,
+        stopping: info?.stopping ?? false,
+        deadNamespace,
+        publishesPort: publishesPort(f),
+        holdsListeners: !!info && !info.stopping && !deadNamespace && (publishesPort(f) || !!holder?.running),
+      }
+    }),
+  )
+  return {
+    running: state.running,
+    exitCode: state.exitCode,
+    image: state.image,
+    restartCount: state.restartCount,
+    ...slots,
+    holder: holder && { name: holder.name, running: holder.running, exitCode: holder.exitCode, since: holder.startedAt, ports: holder.ports.map((p) => `${p.bind}:${p.hostPort}`) },
+    containers,
+  }
 }

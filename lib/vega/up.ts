@@ -11,10 +11,11 @@ import type { Env } from '../env.ts'
 import { ProbeError } from '../errors.ts'
 import { proveCandidate } from '../front/candidate.ts'
 import { convergeFront } from '../front/converge.ts'
-import { frontName, type Slot } from '../front/definition.ts'
+import { frontName, portHolderName, type Slot } from '../front/definition.ts'
+import { ensureCurrentFront, startStopped } from '../front/ensure.ts'
 import { acquireLock, lockFile } from '../front/lock.ts'
 import { probeServer } from '../front/probes.ts'
-import { ensureFront, ensureNetwork, findFront, startStopped } from '../front/setup.ts'
+import { createFront, ensureNetwork, listFronts, wantedFront } from '../front/setup.ts'
 import { frontSwap, slotPort, slotProbeHost } from '../front/swap.ts'
 import { fetchAnswer, urlOf } from '../probe.ts'
 import { ensureWebDependencies } from '../server/start.ts'
@@ -77,19 +78,20 @@ async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: Veg
   const { config, progress } = ctx
   const site = frontSite(ctx)
   await fs.mkdir(config.SF_HOME, { recursive: true, mode: 0o700 })
-  await ensureNetwork(site)
   const expected = { commit: inputs.commit, buildId: inputs.buildId }
   const publishesPort = preflight.existing?.ports.some((p) => p.hostPort === config.SF_VEGA_PORT) ?? false
-  if (publishesPort && !(await findFront(site))) return moveBehindFront(ctx, preflight, inputs)
+  if (publishesPort && !(await listFronts(site)).length) return moveBehindFront(ctx, preflight, inputs)
   // A front re-created beside a server that runs routes to that server's slot, not to none.
   const runningSlot = preflight.existing?.running ? (preflight.existing.labels['sf.vega.slot'] as Slot | undefined) : undefined
-  await ensureFront(site, runningSlot ?? null)
-  const done = progress.phase('converge')
+  let done = progress.phase('front')
+  const frontNotes = await ensureCurrentFront(site, { active: runningSlot ?? null, probeHost: preflight.probeHost })
+  done(frontNotes.length ? frontNotes.join('; ') : `${frontName(config.SF_VEGA_NAME)} is current`)
+  done = progress.phase('converge')
   const notes = await convergeFront(site, 90_000)
   done(notes.length ? notes.join('; ') : 'nothing left over')
   const swap = await frontSwap(site, { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
   if (!swap.swapped) throw new ProbeError(`the new ${config.SF_VEGA_NAME} failed behind the front (${swap.error}); ${swap.rollback}`)
-  progress.note(`${frontName(config.SF_VEGA_NAME)} owns ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT}; ${config.SF_VEGA_NAME} serves in slot ${swap.slot}`)
+  progress.note(`${portHolderName(config.SF_VEGA_NAME)} owns ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT}, ${frontName(config.SF_VEGA_NAME)} serves it; ${config.SF_VEGA_NAME} serves in slot ${swap.slot}`)
   return waitServing(ctx, inputs, preflight.probeHost)
 }
 
@@ -103,11 +105,13 @@ async function moveBehindFront(ctx: VegaContext, preflight: Preflight, inputs: V
   const name = config.SF_VEGA_NAME
   const port = slotPort(config.SF_VEGA_PORT, 'a')
   const candidate = slotServerSpec(inputs, 'a', port)
+  await ensureNetwork(site)
+  const wanted = await wantedFront(site)
   await proveCandidate(site, candidate, { commit: inputs.commit, buildId: inputs.buildId }, urlOf(slotProbeHost, port), 90_000)
   const gapStart = Date.now()
   await drainContainer(name, config.SF_VEGA_DRAIN_STOP_TIME, env, progress)
   await docker(removeContainerArgs(name, { force: true }), { env, allowFailure: true })
-  await ensureFront(site, 'a')
+  await createFront(site, wanted, 'a')
   await docker(renameArgs(candidate.name, name), { env })
   await docker(updateRestartArgs(name, 'unless-stopped'), { env })
   const serving = await waitServing(ctx, inputs, preflight.probeHost)

@@ -7,12 +7,12 @@ import { describeFrontImageSources, frontImageSources } from '../docker/front-im
 import { docker } from '../docker/engine.ts'
 import { ConfigError } from '../errors.ts'
 import { proveCandidate } from '../front/candidate.ts'
-import { frontName, otherSlot } from '../front/definition.ts'
+import { frontName, otherSlot, portHolderName } from '../front/definition.ts'
 import { RollbackError, UpgradeError } from '../front/errors.ts'
 import { acquireLock, lockFile } from '../front/lock.ts'
 import type { Expected } from '../front/probes.ts'
 import { activeSlot, readSlots } from '../front/runtime-api.ts'
-import { findFront, frontPaths } from '../front/setup.ts'
+import { findFront, frontPaths, publishesPort } from '../front/setup.ts'
 import { candidateName } from '../front/site.ts'
 import { frontSwap, slotPort, slotProbeHost } from '../front/swap.ts'
 import { urlOf } from '../probe.ts'
@@ -55,9 +55,14 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   // Behind the front the candidate's port follows its slot, and docker run refuses a taken one.
   if (!front) await preflightVega(config, env, config.SF_VEGA_PORT + 1, candidateName(name))
   // A front that exists but was stopped is started by the converge step below; only none at all is up's job.
-  if (front && !(await findFront(frontSite(ctx)))) {
+  const existingFront = front ? await findFront(frontSite(ctx)) : null
+  if (front && !existingFront) {
     const image = describeFrontImageSources(await frontImageSources({ configured: config.SF_VEGA_FRONT_IMAGE, env }))
     throw new ConfigError(`SF_VEGA_FRONT=haproxy but there is no front ${frontName(name)}: run npm run docker:vega:up first, which creates it (and moves a direct-mode server behind it); ${image}`)
+  }
+  // Its config is rewritten at each switch for fronts in a holder's namespace; moving it costs a gap, up's to take.
+  if (existingFront && publishesPort(existingFront)) {
+    throw new ConfigError(`${frontName(name)} publishes ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT} itself (it was made before the port holder ${portHolderName(name)}): run npm run docker:vega:up once, which moves it behind the holder (a gap of about a second, said when it happens), then upgrade`)
   }
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)

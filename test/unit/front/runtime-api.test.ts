@@ -1,11 +1,12 @@
 // Reading HAProxy's runtime API answers. The samples in test/support/haproxy were printed by Debian's
-// haproxy 2.6 (`show stat`, and `show servers state sf` after `set server sf/a state drain`).
+// haproxy 2.6 (`show stat`, and `show servers state sf` after `set server sf/a state drain`; `show info`,
+// and `show stat` of a front started with slot a active and b its backup, after requests through it).
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { repoRoot } from '../../../lib/paths.ts'
-import { activeSlot, parseSlots } from '../../../lib/front/runtime-api.ts'
+import { activeSlot, parseFrontInfo, parseSlots } from '../../../lib/front/runtime-api.ts'
 
 const sample = (file: string) => fs.readFileSync(path.join(repoRoot, 'test', 'support', 'haproxy', file), 'utf8')
 const state = sample('show-servers-state.txt')
@@ -33,8 +34,8 @@ function withCounters(slot: 'a' | 'b', c: Record<string, number | string>): stri
 describe('parseSlots', () => {
   test('reads a drained slot and a slot held out by the config, neither up', () => {
     assert.deepEqual(parseSlots(state, stat), [
-      { slot: 'a', addr: '127.0.0.1', up: false, checked: false, maint: false, draining: true, sessions: 0, total: 0, errors: 0 },
-      { slot: 'b', addr: '127.0.0.1', up: false, checked: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 },
+      { slot: 'a', addr: '127.0.0.1', up: false, checked: false, maint: false, draining: true, backup: false, sessions: 0, total: 0, errors: 0 },
+      { slot: 'b', addr: '127.0.0.1', up: false, checked: false, maint: true, draining: false, backup: false, sessions: 0, total: 0, errors: 0 },
     ])
   })
 
@@ -61,7 +62,7 @@ describe('parseSlots', () => {
 
   test('a slot the answers do not name is held out', () => {
     const [a] = parseSlots('', '')
-    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, checked: false, maint: true, draining: false, sessions: 0, total: 0, errors: 0 })
+    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, checked: false, maint: true, draining: false, backup: false, sessions: 0, total: 0, errors: 0 })
   })
 })
 
@@ -70,5 +71,31 @@ describe('activeSlot', () => {
     assert.equal(activeSlot(parseSlots(state, stat)), null)
     assert.equal(activeSlot(parseSlots(withState('b', 2, 4), stat)), 'b')
     assert.equal(activeSlot(parseSlots(withState('a', 2, 0), stat)), 'a')
+  })
+
+  test('of two open slots after a restart, is the one the config made active, not its backup', () => {
+    const backupStat = sample('show-stat-backup.csv')
+    const both = withState('a', 2, 0).replace(/^(3 sf \d b \S+) \d+ \d+ /m, '$1 2 0 ')
+    const slots = parseSlots(both, backupStat)
+    assert.deepEqual(slots.map((s) => s.backup), [false, true])
+    assert.equal(activeSlot(slots), 'a')
+    // Slot a's server did not come back (its name does not resolve): the backup serves.
+    assert.equal(activeSlot(parseSlots(both.replace(/^(3 sf \d a \S+) \d+ \d+ /m, '$1 0 32 '), backupStat)), 'b')
+  })
+})
+
+describe('parseFrontInfo', () => {
+  test('reads the version, the worker pid, whether it is stopping, and the 2xx and 5xx it answered', () => {
+    const info = sample('show-info.txt')
+    assert.deepEqual(parseFrontInfo(info, sample('show-stat-backup.csv')), { version: '2.6.12-1+deb12u4', pid: 8, stopping: false, answered2xx: 474, answered5xx: 0 })
+    const [header, ...rows] = sample('show-stat-backup.csv').split('\n')
+    const columns = header!.replace(/^# /, '').split(',')
+    const counted = [header, ...rows.map((r) => {
+      const f = r.split(',')
+      if (f[1] === 'FRONTEND') (f[columns.indexOf('hrsp_2xx')] = '7'), (f[columns.indexOf('hrsp_5xx')] = '1')
+      return f.join(',')
+    })].join('\n')
+    const stopping = parseFrontInfo(info.replace('Stopping: 0', 'Stopping: 1'), counted)
+    assert.deepEqual([stopping.stopping, stopping.answered2xx, stopping.answered5xx], [true, 7, 1])
   })
 })

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { parse } from 'yaml'
 import { runDetachedArgs, type ContainerSpec } from '../../../lib/docker/args.ts'
-import { frontContainer, type FrontInputs } from '../../../lib/front/definition.ts'
+import { frontContainer, portHolderContainer } from '../../../lib/front/definition.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 import { composeEnv, frontComposeEnv, vegaContainer } from '../../../lib/vega/container.ts'
 import { vegaInputsOnVega } from '../../support/fixtures.ts'
@@ -39,7 +39,7 @@ describe('the vega container', () => {
 
   test('is what docker-compose.vega.yaml says, once interpolated with the variables docker:vega:up sets', () => {
     const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as { services: Record<string, unknown> }
-    assert.deepEqual(Object.keys(file.services), ['sf-server-vega', 'sf-front'], 'one shared server, and the front that may own its port')
+    assert.deepEqual(Object.keys(file.services), ['sf-server-vega', 'sf-port', 'sf-front'], 'one shared server, and the holder of its port and the front that may serve it')
     const service = interpolate(file.services['sf-server-vega'], composeEnv(inputs)) as ComposeService
     assert.deepEqual(fromCompose(service), vegaContainer(inputs))
   })
@@ -52,13 +52,13 @@ describe('the vega container', () => {
     assert.deepEqual(fromCompose(interpolate(file.services['sf-server-vega'], composeEnv(named)) as ComposeService), spec)
   })
 
-  test('the front is what the sf-front service of the compose file says, network and user included', () => {
+  test('the port holder and the front are what the sf-port and sf-front services of the compose file say, network and user included', () => {
     const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as ComposeFile
-    const front: FrontInputs = { name: inputs.name, image: 'sf-haproxy:2.6.12-local', bind: inputs.bind, port: inputs.port, sfHome: inputs.sfHome }
+    const front = { name: inputs.name, image: 'sf-haproxy:2.6.12-local', bind: inputs.bind, port: inputs.port, sfHome: inputs.sfHome, id: 'mx1abc', configDigest: '0123456789abcdef' }
     const env = frontComposeEnv(front)
-    const service = interpolate(file.services['sf-front'], env) as ComposeService
     const networks = interpolate(file.networks, env) as ComposeFile['networks']
-    assert.deepEqual(fromCompose(service, networks), frontContainer(front))
+    assert.deepEqual(fromCompose(interpolate(file.services['sf-port'], env) as ComposeService, networks), portHolderContainer(front))
+    assert.deepEqual(fromCompose(interpolate(file.services['sf-front'], env) as ComposeService, networks), frontContainer(front))
   })
 
   test('interpolation refuses a missing required variable, so the test can tell', () => {
@@ -81,12 +81,13 @@ interface ComposeService {
   stop_signal: string
   stop_grace_period: string
   group_add: string[]
-  ports: string[]
+  ports?: string[]
   environment: Record<string, string>
   volumes: string[]
   labels: Record<string, string>
   user?: string
   networks?: Record<string, { aliases?: string[] } | null>
+  network_mode?: string
 }
 
 /** The service in ContainerSpec's terms; what compose cannot say (nothing, today) would fail here. */
@@ -99,10 +100,10 @@ function fromCompose(s: ComposeService, networks: ComposeFile['networks'] = {}):
     // An empty variable is an unset one to readConfig, and vegaContainer leaves unset ones out.
     env: Object.fromEntries(Object.entries(s.environment ?? {}).filter(([, value]) => value !== '')),
     mounts: s.volumes.map((v) => {
-      const [source, target] = v.split(':')
-      return { source: source!, target: target! }
+      const [source, target, mode] = v.split(':')
+      return { source: source!, target: target!, ...(mode === 'ro' ? { readOnly: true } : {}) }
     }),
-    ports: s.ports.map((p) => {
+    ports: (s.ports ?? []).map((p) => {
       const [bind, hostPort, containerPort] = p.split(':')
       return { bind: bind!, hostPort: Number(hostPort), containerPort: Number(containerPort) }
     }),
@@ -112,6 +113,7 @@ function fromCompose(s: ComposeService, networks: ComposeFile['networks'] = {}):
     stopTimeout: Number(/^(\d+)s$/.exec(s.stop_grace_period)?.[1]),
     labels: s.labels,
     ...(network ? { network: { name: networks[network[0]]!.name, aliases: network[1]?.aliases ?? [] } } : {}),
+    ...(s.network_mode ? { network: { name: s.network_mode, aliases: [] } } : {}),
     ...(s.user ? { user: s.user } : {}),
   }
 }
