@@ -279,7 +279,7 @@ export const sfVariables = {
   },
   SF_VEGA_FRONT: {
     schema: z.enum(['none', 'haproxy'], { error: 'must be haproxy (a front proxy owns the port) or none (the server publishes it itself)' }),
-    description: 'haproxy: a front proxy owns SF_VEGA_BIND:SF_VEGA_PORT and upgrades switch traffic without a gap; none: the server container publishes the port itself.',
+    description: 'haproxy: a holder container owns SF_VEGA_BIND:SF_VEGA_PORT, a front proxy serves it, and upgrades switch traffic without a gap; none: the server container publishes the port itself.',
     defaultText: 'haproxy',
     default: () => 'haproxy',
   },

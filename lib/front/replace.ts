@@ -28,6 +28,9 @@ export class FrontReplaceError extends SfError {
 /** How long a new front gets to answer through the port once its own socket answers. */
 const answerDeadlineMs = 10_000
 
+/** The soft stop of a new front that failed: it shared the listeners for seconds at most, answering errors or nothing. */
+const failedFrontStopSeconds = 10
+
 /** Why a running front is not what the site wants now; empty when it is. */
 export function frontDifferences(front: ContainerState, wanted: WantedFront): string[] {
   const reasons: string[] = []
@@ -60,7 +63,7 @@ export async function replaceFront(site: FrontSite, old: ContainerState, wanted:
     const reason = (error as Error).message
     if (next || (await docker(['container', 'inspect', nextFrontName(name)], { env, allowFailure: true })).code === 0) {
       await showLogs(nextFrontName(name), env, progress)
-      await drainContainer(nextFrontName(name), site.drainStopSeconds, env, progress)
+      await drainContainer(nextFrontName(name), Math.min(site.drainStopSeconds, failedFrontStopSeconds), env, progress)
       await docker(removeContainerArgs(nextFrontName(name), { force: true }), { env, allowFailure: true })
       if (next) await fs.rm(next.socket, { force: true })
     }

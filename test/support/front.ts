@@ -26,7 +26,7 @@ export function frontRun(label: string) {
     name,
     image,
     frontImage,
-    containers: [name, `${name}-candidate`, `${name}-previous`, `${name}-front`],
+    containers: [name, `${name}-candidate`, `${name}-previous`, `${name}-front`, `${name}-front-next`, `${name}-port`],
 
     /** Build the front's image here (nothing is pulled) and take a port with its two probe ports. */
     async prepare(extra: Record<string, string> = {}) {
@@ -40,9 +40,9 @@ export function frontRun(label: string) {
       return ((await fetchAnswer(`${url}/api/version`)).json as { manifest: { git: { commit: string } } }).manifest.git.commit
     },
 
-    /** Everything the run made: the servers, the front, their network, the images and the folders. */
+    /** Everything the run made: the servers, the fronts and the port holder, their network, the images and the folders. */
     async remove(o: { containers?: string[]; images?: string[] } = {}) {
-      await removeContainers([name, `${name}-candidate`, `${name}-previous`, `${name}-front`, ...(o.containers ?? [])])
+      await removeContainers([name, `${name}-candidate`, `${name}-previous`, `${name}-front`, `${name}-front-next`, `${name}-port`, ...(o.containers ?? [])])
       await docker(['network', 'rm', `${name}-net`], { env: process.env, allowFailure: true })
       await removeImages([image, frontImage, ...(o.images ?? [])])
       scratch.remove()

@@ -60,7 +60,7 @@ if (engine) {
     const dist = distPaths()
     const saved = new Map<string, string>()
     const names = { test: `sf-ct-${runId}`, prod: `sf-cp-${runId}` }
-    const containers = Object.values(names).flatMap((n) => [n, `${n}-candidate`, `${n}-previous`, `${n}-front`])
+    const containers = Object.values(names).flatMap((n) => [n, `${n}-candidate`, `${n}-previous`, `${n}-front`, `${n}-front-next`, `${n}-port`])
     const extraImages: string[] = []
     let registry: TestRegistry | undefined
     let scratch = ''
@@ -148,7 +148,7 @@ if (engine) {
         const server = await inspectContainer(names[which], process.env)
         assert.equal(server?.image, published.ref, `${which} runs the image by digest`)
         assert.equal(server?.imageId, builtId, `${which} runs the image that was built`)
-        assert.deepEqual((await containerNames(`name=^${names[which]}`)).sort(), [names[which], `${names[which]}-front`])
+        assert.deepEqual((await containerNames(`name=^${names[which]}`)).sort(), [names[which], `${names[which]}-front`, `${names[which]}-port`])
       }
       assert.ok((await registryTags()).includes(testedTag(published.digest)), 'deploy-test recorded the evidence')
       await docker(['image', 'rm', published.tag], { env: process.env, allowFailure: true })
@@ -168,7 +168,7 @@ if (engine) {
       const again = await npm(repoRoot, 'deploy-test', [], env)
       assert.equal(again.code, 0, again.stderr)
       assert.match(again.stderr, new RegExp(`removed the leftover ${names.test}-candidate`))
-      assert.deepEqual((await containerNames(`name=^${names.test}`)).sort(), [names.test, `${names.test}-front`])
+      assert.deepEqual((await containerNames(`name=^${names.test}`)).sort(), [names.test, `${names.test}-front`, `${names.test}-port`])
       assert.equal((await version(urls.test)).runningImage.digest, published.digest)
     })
 
@@ -198,7 +198,7 @@ if (engine) {
       assert.match(rolled.stderr, new RegExp(`error: docker target test \\(${names.test} on 127\\.0\\.0\\.1:\\d+\\) did not take ${repository.replace(/\./g, '\\.')}@${bad}: the candidate failed`))
       assert.match(rolled.stderr, new RegExp(`build ${buildId}, expected commit [0-9a-f]{40} build ${buildId}-tampered`))
       assert.match(rolled.stderr, /what .* served before is unchanged/)
-      assert.deepEqual((await containerNames(`name=^${names.test}`)).sort(), [names.test, `${names.test}-front`], 'the candidate is gone')
+      assert.deepEqual((await containerNames(`name=^${names.test}`)).sort(), [names.test, `${names.test}-front`, `${names.test}-port`], 'the candidate is gone')
       assert.equal((await inspectContainer(names.test, process.env))?.id, testBefore?.id, 'the old server was never replaced')
       assert.equal((await version(urls.test)).runningImage.digest, published.digest)
       assert.ok(!(await registryTags()).includes(testedTag(bad)), 'no evidence recorded for the failed digest')

@@ -70,9 +70,9 @@ if (engine) {
     const upgrade = (...args: string[]) => npmRun(scratch.dir, 'docker:vega:upgrade', ['--json', ...args], env)
     const servedCommit = () => run.servedCommit(url)
 
-    /** Exactly prod and the front are left, prod's slot is the only one the front routes to, and it is up. */
+    /** Exactly prod, the front and its port holder are left, prod's slot is the only one the front routes to, and it is up. */
     const assertOneReadyServer = async () => {
-      assert.deepEqual((await containerNames(`name=^${name}`)).sort(), [name, `${name}-front`])
+      assert.deepEqual((await containerNames(`name=^${name}`)).sort(), [name, `${name}-front`, `${name}-port`])
       const slots = await readSlots(files.socket)
       const routed = slots.filter((s) => !s.maint && !s.draining)
       assert.equal(routed.length, 1, JSON.stringify(slots))
@@ -87,9 +87,14 @@ if (engine) {
     })
     after(() => run.remove())
 
-    test('the front owns the port; the server publishes only its loopback probe port; the admin socket is a 0600 file, never TCP', async () => {
+    test('the holder owns the port and the front serves it from the holder\'s namespace; the server publishes only its loopback probe port; the admin socket is a 0600 file, never TCP', async () => {
+      const holder = await inspectContainer(`${name}-port`, process.env)
+      assert.deepEqual(holder?.ports, [{ bind: '127.0.0.1', hostPort: Number(new URL(url).port), containerPort: 4000 }])
       const front = await inspectContainer(`${name}-front`, process.env)
-      assert.deepEqual(front?.ports, [{ bind: '127.0.0.1', hostPort: Number(new URL(url).port), containerPort: 4000 }])
+      assert.deepEqual(front?.ports, [], 'the front publishes nothing itself')
+      const mode = (await docker(['inspect', '--format', '{{.HostConfig.NetworkMode}}', `${name}-front`], { env: process.env })).stdout.trim()
+      assert.match(mode, /^container:[0-9a-f]{64}$/)
+      assert.equal(mode.slice('container:'.length), (await inspectContainer(`${name}-port`, process.env))?.id)
       const server = await inspectContainer(name, process.env)
       assert.ok(server?.ports.every((p) => p.hostPort !== Number(new URL(url).port)), 'the server does not publish the prod port')
       const socket = fs.statSync(files.socket)
@@ -97,7 +102,7 @@ if (engine) {
       assert.equal(socket.mode & 0o777, 0o600)
       assert.equal(fs.statSync(path.dirname(files.socket)).mode & 0o777, 0o700)
       const config = fs.readFileSync(files.config, 'utf8')
-      assert.match(config, /stats socket \S+admin\.sock mode 600 level admin/)
+      assert.match(config, /stats socket "\S+admin-\$\{SF_FRONT_ID\}\.sock" mode 600 level admin/)
       assert.doesNotMatch(config, /stats socket (ipv4@|ipv6@|\d|:)/, 'no stats socket on TCP')
       assert.equal((await fetchAnswer(`${url}/api/ready`)).status, 200)
     })
@@ -356,8 +361,8 @@ if (engine) {
         const moved = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)
         assert.equal(await moved.exited, 0, moved.stderr())
         assert.match(moved.stderr(), new RegExp(`moved ${name} behind ${name}-front: 127\\.0\\.0\\.1:${port} answered nothing for \\d+ ms, this once`))
-        const front = await inspectContainer(`${name}-front`, process.env)
-        assert.deepEqual(front?.ports.map((p) => p.hostPort), [port], 'the front owns the port now')
+        const holder = await inspectContainer(`${name}-port`, process.env)
+        assert.deepEqual(holder?.ports.map((p) => p.hostPort), [port], 'the front\'s holder owns the port now')
         assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200)
 
         const again = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)
@@ -366,7 +371,7 @@ if (engine) {
 
         const back = npmRun(scratch.dir, 'docker:vega:up', [], { ...frontEnv, SF_VEGA_FRONT: 'none' })
         assert.equal(await back.exited, 2, back.stderr())
-        assert.match(back.stderr(), new RegExp(`SF_VEGA_FRONT=none, but the front ${name}-front owns port ${port}: .*docker rm -f ${name}-front`))
+        assert.match(back.stderr(), new RegExp(`SF_VEGA_FRONT=none, but ${name}-port owns port ${port} for the front: .*docker rm -f ${name}-port ${name}-front `))
         assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200, 'refused before anything changed')
       })
     })

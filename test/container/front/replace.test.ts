@@ -1,0 +1,194 @@
+// Replacing the front with no gap, and its faults, against the real engine and a real HAProxy: the holder
+// owns the port, a new front takes the listeners from the old one, and whatever goes wrong (a bad image,
+// a front that never answers, a run killed midway, the holder killed, every container killed as a
+// restarting engine would) ends with the port served by one front and a ready server.
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { startLoad } from '../../../lib/bench/load.ts'
+import { buildImage, docker } from '../../../lib/docker/engine.ts'
+import { inspectContainer } from '../../../lib/docker/inspect.ts'
+import { frontDir, frontFiles } from '../../../lib/front/definition.ts'
+import { readFrontInfo } from '../../../lib/front/runtime-api.ts'
+import { fetchAnswer } from '../../../lib/probe.ts'
+import { createProgress } from '../../../lib/progress.ts'
+import { containerNames, localBase, requireEngine, runId, withLogs } from '../../support/docker.ts'
+import { frontRun } from '../../support/front.ts'
+import { npmRun } from '../../support/npm.ts'
+
+/**
+ * An image that looks like a front to docker run but is not haproxy: a node script at haproxy's path.
+ * `check` is what it does for `haproxy -c` (exit 1: a config the image refuses), `serve` for the front.
+ */
+async function fakeFrontImage(tag: string, script: string): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-fake-front-'))
+  try {
+    fs.writeFileSync(path.join(dir, 'haproxy'), `#!/usr/local/bin/node\n${script}\n`, { mode: 0o755 })
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${await localBase()}\nCOPY haproxy /usr/local/sbin/haproxy\n`)
+    await buildImage({ dockerfile: path.join(dir, 'Dockerfile'), context: dir, tag, buildArgs: {}, labels: { 'sf.test': 'fake-front' } }, process.env, createProgress(() => {}))
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const pidOf = async (container: string) => Number((await docker(['inspect', '--format', '{{.State.Pid}}', container], { env: process.env })).stdout.trim())
+
+/** Poll /api/ready on fresh connections: the time from now until it answers 200, and how it answered meanwhile. */
+async function darkFor(url: string, deadlineMs: number): Promise<number> {
+  const start = Date.now()
+  while (Date.now() - start < deadlineMs) {
+    const status = await fetchAnswer(`${url}/api/ready`, { timeoutMs: 1000 }).then((a) => a.status, () => 0)
+    if (status === 200) return Date.now() - start
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`${url} did not answer 200 within ${deadlineMs} ms`)
+}
+
+const engine = await requireEngine('the front replacement container tests')
+if (engine) {
+  describe('replacing the front', { timeout: 1_200_000 }, () => {
+    const run = frontRun('frep')
+    const { scratch, sfHome, name, containers } = run
+    const files = frontFiles(frontDir(sfHome, name))
+    const refuses = `sf-fake-front-refuses:${runId}`
+    const silent = `sf-fake-front-silent:${runId}`
+    let env: Record<string, string>
+    let url: string
+
+    const front = (...args: string[]) => npmRun(scratch.dir, 'docker:vega:front', args, env)
+    const frontId = async () => (await inspectContainer(`${name}-front`, process.env))?.env.SF_FRONT_ID
+    /** One front, named <name>-front, that admin.sock points at and that holds the listeners; the port serves. */
+    const assertOneFront = async () => {
+      assert.deepEqual((await containerNames(`name=^${name}-front`)).sort(), [`${name}-front`])
+      assert.equal(fs.readlinkSync(files.socket), `admin-${await frontId()}.sock`)
+      assert.equal((await readFrontInfo(files.socket)).stopping, false)
+      assert.equal((await fetchAnswer(`${url}/api/ready`)).status, 200)
+    }
+
+    before(async () => {
+      ;({ url, env } = await run.prepare())
+      await fakeFrontImage(refuses, `if (process.argv.includes('-c')) { console.error('[ALERT] (1) : config : unknown keyword in this test image'); process.exit(1) }`)
+      await fakeFrontImage(silent, `if (process.argv.includes('-c')) process.exit(0); setInterval(() => {}, 1 << 30)`)
+      const up = npmRun(scratch.dir, 'docker:vega:up', [], env)
+      assert.equal(await up.exited, 0, up.stderr())
+    })
+    after(() => run.remove({ images: [refuses, silent] }))
+
+    test('--dry-run names the holder, the front and every step with its docker command, and changes nothing', async () => {
+      const id = await frontId()
+      const plan = front('--dry-run')
+      assert.equal(await plan.exited, 0, plan.stderr())
+      assert.match(plan.stdout(), new RegExp(`port holder: ${name}-port, running since `))
+      assert.match(plan.stdout(), new RegExp(`docker run --detach --name ${name}-front-next .*--network container:${name}-port .* -x /run/sf-front/admin-${id}\\.sock`))
+      assert.match(plan.stdout(), /haproxy -c -f \/run\/sf-front\/haproxy\.cfg\.next/)
+      assert.equal(await frontId(), id, 'the same front serves')
+    })
+
+    test('under keep-alive load with a request held, no request fails, the held one gets 200, and one new front holds the listeners', async () => {
+      await withLogs([...containers], async () => {
+        const token = fs.readFileSync(path.join(sfHome, 'admin-token'), 'utf8').trim()
+        const old = await frontId()
+        const load = startLoad({ url, clients: 8, path: '/api/healthz', errorPauseMs: 5, timeoutMs: 30_000, now: () => performance.now() })
+        const held = fetchAnswer(`${url}/api/hold?ms=4000`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 60_000 })
+        await new Promise((r) => setTimeout(r, 500))
+        const replaced = front()
+        assert.equal(await replaced.exited, 0, replaced.stderr())
+        await new Promise((r) => setTimeout(r, 500))
+        const samples = await load.stop()
+        const failed = samples.filter((s) => s.outcome !== 200)
+        assert.ok(samples.length >= 500, `only ${samples.length} requests were measured`)
+        assert.deepEqual(failed.map((s) => s.outcome), [], `${failed.length} of ${samples.length} requests failed`)
+        assert.equal((await held).status, 200)
+        assert.match(replaced.stdout(), /took the listeners over in \d+ ms/)
+        assert.notEqual(await frontId(), old)
+        assert.equal(fs.existsSync(path.join(path.dirname(files.socket), `admin-${old}.sock`)), false, 'the old front\'s socket is gone with it')
+        await assertOneFront()
+      })
+    })
+
+    test('an image that refuses the configuration never touches the front that serves: exit 1, with haproxy\'s words', async () => {
+      const id = await frontId()
+      const refused = npmRun(scratch.dir, 'docker:vega:front', [], { ...env, SF_VEGA_FRONT_IMAGE: refuses })
+      assert.equal(await refused.exited, 1, refused.stderr())
+      assert.match(refused.stderr(), new RegExp(`${refuses.replace(/[.:]/g, '\\$&')} refuses the front's configuration \\(haproxy -c exited with 1\\), so the front that serves was not touched:\\n.*unknown keyword in this test image`))
+      assert.equal(await frontId(), id)
+      await assertOneFront()
+    })
+
+    test('a new front that never answers is removed and the old one serves on: exit 1, with the reason', async () => {
+      const id = await frontId()
+      const load = startLoad({ url, clients: 4, path: '/api/healthz', errorPauseMs: 5, timeoutMs: 30_000, now: () => performance.now() })
+      const never = npmRun(scratch.dir, 'docker:vega:front', [], { ...env, SF_VEGA_FRONT_IMAGE: silent })
+      assert.equal(await never.exited, 1, never.stderr())
+      const samples = await load.stop()
+      assert.match(never.stderr(), /the new front \(\S+\) did not take over, so \S+-front keeps serving: the front's admin socket \S+ did not answer within 15000 ms/)
+      assert.deepEqual(samples.filter((s) => s.outcome !== 200).map((s) => s.outcome), [], 'the old front served throughout')
+      assert.equal(await frontId(), id)
+      await assertOneFront()
+    })
+
+    test('killed after the new front took the listeners: status shows both, and the next run leaves exactly one holding them', async () => {
+      await withLogs([...containers], async () => {
+        const killed = front()
+        while (!/prove \S+-front-next answers/.test(killed.stderr()) && killed.child.exitCode === null) await new Promise((r) => setTimeout(r, 10))
+        killed.killAll()
+        await killed.exited
+        assert.deepEqual((await containerNames(`name=^${name}-front`)).sort(), [`${name}-front`, `${name}-front-next`])
+        const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
+        await status.exited
+        assert.match(status.stdout(), new RegExp(`\\n {4}${name}-front-next: running since \\S+, HAProxy \\S+, image \\S+; holds the listeners\\n`))
+        assert.equal((await fetchAnswer(`${url}/api/ready`)).status, 200, 'both serve meanwhile')
+
+        const next = front()
+        assert.equal(await next.exited, 0, next.stderr())
+        assert.match(next.stderr(), /which a replacement that did not finish left beside/)
+        await assertOneFront()
+      })
+    })
+
+    test('the holder killed with SIGKILL comes back by its restart policy; the front left in the dead namespace is restarted by the next run', async () => {
+      await withLogs([...containers], async () => {
+        process.kill(await pidOf(`${name}-port`), 'SIGKILL')
+        const killedAt = Date.now()
+        // The restart policy brings the holder back, with a new namespace the front is not in.
+        for (let i = 0; i < 100 && !(await inspectContainer(`${name}-port`, process.env))?.running; i++) await new Promise((r) => setTimeout(r, 100))
+        await new Promise((r) => setTimeout(r, 1000))
+        assert.notEqual((await fetchAnswer(`${url}/api/ready`, { timeoutMs: 1000 }).catch(() => ({ status: 0 }))).status, 200, 'nothing reaches the front')
+        const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
+        assert.equal(await status.exited, 1)
+        assert.match(status.stdout(), new RegExp(`${name}-front: running since \\S+, .*in a namespace its holder left, nothing reaches it: run npm run docker:vega:front`))
+
+        const fixed = front()
+        assert.equal(await fixed.exited, 0, fixed.stderr())
+        assert.match(fixed.stderr(), new RegExp(`restart ${name}-front: it ran in the namespace ${name}-port had before it restarted`))
+        process.stderr.write(`the port was dark for ${Date.now() - killedAt} ms, until the next run restarted the front\n`)
+        await assertOneFront()
+      })
+    })
+
+    test('every container killed as a restarting engine kills them, during an upgrade\'s settle window: the port serves the old server again with no command run', async () => {
+      await withLogs([...containers], async () => {
+        const before = await run.servedCommit(url)
+        scratch.commit('web/app/page.tsx', (t) => t.replace('export const dynamic', '// engine restarted while it settled\nexport const dynamic'), 'engine restart during settle')
+        const upgrade = npmRun(scratch.dir, 'docker:vega:upgrade', ['--json', '--settle', '60'], env)
+        await upgrade.waitFor((e) => e.event === 'phase-start' && String(e.phase).startsWith('settle'))
+        upgrade.killAll()
+        await upgrade.exited
+        // What the engine does when it stops: every process gets killed. Coming back, it starts what its
+        // restart policy says (holder, front, prod); the candidate (restart no) stays down.
+        for (const c of [`${name}-candidate`, name, `${name}-front`, `${name}-port`]) process.kill(await pidOf(c), 'SIGKILL')
+        const dark = await darkFor(url, 60_000)
+        process.stderr.write(`every container killed during the settle window: the port answered 200 again ${dark} ms later, with no command run\n`)
+        assert.equal(await run.servedCommit(url), before, 'the old server, the candidate\'s checked backup, serves')
+        assert.equal((await inspectContainer(`${name}-candidate`, process.env))?.running, false)
+
+        const rerun = npmRun(scratch.dir, 'docker:vega:upgrade', ['--settle', '0'], env)
+        assert.equal(await rerun.exited, 0, rerun.stderr())
+        assert.equal(await run.servedCommit(url), scratch.head())
+        assert.deepEqual((await containerNames(`name=^${name}`)).sort(), [name, `${name}-front`, `${name}-port`])
+      })
+    })
+  })
+}
