@@ -1,6 +1,7 @@
-// npm run bench:front [-- --clients N --slow N --slow-ms MS]: measure what a seamless reload of the
-// front's configuration and a replacement of its container cost prod's clients. Writes
-// bench-results/front-<time>.json and prints the same JSON on stdout.
+// npm run bench:front [-- --clients N --slow N --slow-ms MS]: measure what replacing the front costs
+// prod's clients (the way docker:vega:front does it, and the old stop-and-start as the baseline), and a
+// seamless reload of its configuration. Writes bench-results/front-<time>.json and prints the same JSON
+// on stdout.
 import path from 'node:path'
 import { parseBenchArgs } from '../lib/bench/args.ts'
 import { benchFront } from '../lib/bench/front.ts'
@@ -12,7 +13,7 @@ import { createProgress } from '../lib/progress.ts'
 const signal = interruptOnSignals()
 
 await runEntry(async () => {
-  const options = parseBenchArgs(process.argv.slice(2), 'bench:front', { slowWhen: 'the reload or the replace starts', steady: false })
+  const options = parseBenchArgs(process.argv.slice(2), 'bench:front', { slowWhen: 'the replace or the reload starts', steady: false })
   const resultsDir = path.join(repoRoot, 'bench-results')
   const { file, result } = await benchFront({ ...options, root: repoRoot, env: process.env, progress: createProgress(), resultsDir, signal })
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
