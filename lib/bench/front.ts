@@ -11,7 +11,7 @@ import type { Env } from '../env.ts'
 import { DockerError } from '../errors.ts'
 import { waitFor } from '../probe.ts'
 import type { Progress } from '../progress.ts'
-import { frontName, nextFrontName, portHolderName } from '../front/definition.ts'
+import { frontName, nextFrontName } from '../front/definition.ts'
 import { removeSocketOf } from '../front/replace.ts'
 import { activeSlot, frontCommand, readSlots } from '../front/runtime-api.ts'
 import { findFront, frontPaths, linkFrontSocket, startFront, wantedFront, writeFrontConfig } from '../front/setup.ts'
@@ -61,20 +61,16 @@ export async function benchFront(o: FrontBenchOptions): Promise<{ file: string; 
   const held = `${plan.slowRequests} held requests in flight`
   const measured = await withProd(o, 'front', async (prod) => {
     const front = frontName(prod.sandbox.name)
-    try {
-      const replaceSaid: string[] = []
-      const replace = await frontRun(prod, plan, o, `(1) replace ${front} the new way (docker:vega:front), ${held}`, `start ${nextFrontName(prod.sandbox.name)}`, async (report) => {
-        replaceSaid.push(...(await replaceNewWay(prod.ctx, report)))
-      })
-      // The front the replace left (started with -x, renamed): what a reload meets after docker:vega:front.
-      const reload = await frontRun(prod, plan, o, `(2) seamless reload of ${front}, ${held}`, `reload ${front}`, (report) => reloadFront(prod.ctx, report))
-      const replaceOldWay = await frontRun(prod, plan, o, `(3) replace ${front} the old way, ${held}`, `stop ${front}`, (report) => replaceOldWayFront(prod, report))
-      const idle = { ...plan, slowRequests: 0 }
-      const replaceOldWayIdle = await frontRun(prod, idle, o, `(3') replace ${front} the old way, no held request`, `stop ${front}`, (report) => replaceOldWayFront(prod, report))
-      return { replaceSaid, runs: { replace, replaceOldWay, replaceOldWayIdle, reload }, drainStopSeconds: prod.ctx.config.SF_VEGA_DRAIN_STOP_TIME }
-    } finally {
-      await removeFrontContainers(prod)
-    }
+    const replaceSaid: string[] = []
+    const replace = await frontRun(prod, plan, o, `(1) replace ${front} the new way (docker:vega:front), ${held}`, `start ${nextFrontName(prod.sandbox.name)}`, async (report) => {
+      replaceSaid.push(...(await replaceNewWay(prod.ctx, report)))
+    })
+    // The front the replace left (started with -x, renamed): what a reload meets after docker:vega:front.
+    const reload = await frontRun(prod, plan, o, `(2) seamless reload of ${front}, ${held}`, `reload ${front}`, (report) => reloadFront(prod.ctx, report))
+    const replaceOldWay = await frontRun(prod, plan, o, `(3) replace ${front} the old way, ${held}`, `stop ${front}`, (report) => replaceOldWayFront(prod, report))
+    const idle = { ...plan, slowRequests: 0 }
+    const replaceOldWayIdle = await frontRun(prod, idle, o, `(3') replace ${front} the old way, no held request`, `stop ${front}`, (report) => replaceOldWayFront(prod, report))
+    return { replaceSaid, runs: { replace, replaceOldWay, replaceOldWayIdle, reload }, drainStopSeconds: prod.ctx.config.SF_VEGA_DRAIN_STOP_TIME }
   })
   const result: FrontBenchResult = {
     benchmark: 'front',
@@ -167,17 +163,6 @@ async function replaceOldWayFront(prod: Prod, progress: Progress): Promise<void>
   done = progress.phase(`wait for ${prod.sandbox.url}/api/ready through the new front`)
   const ready = await waitFor(`${prod.sandbox.url}/api/ready`, { deadlineMs: readyDeadlineMs, minIntervalMs: 10, maxIntervalMs: 50 })
   done(`after ${ready.waitedMs} ms`)
-}
-
-/**
- * The sandbox's clean-up knows prod, the front and the network, not the holder (nor a new front a failed
- * replace left): they go first, or the network and the front image could not be removed after them.
- */
-async function removeFrontContainers(prod: Prod): Promise<void> {
-  const { name, env } = prod.sandbox
-  for (const container of [nextFrontName(name), frontName(name), portHolderName(name)]) {
-    await docker(removeContainerArgs(container, { force: true }), { env, allowFailure: true }).catch(() => undefined)
-  }
 }
 
 function method(plan: LoadPlan, drainStopSeconds: number): Record<string, unknown> {

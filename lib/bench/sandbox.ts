@@ -12,7 +12,7 @@ import { docker } from '../docker/engine.ts'
 import { buildFrontImage } from '../docker/front-image.ts'
 import type { Env } from '../env.ts'
 import type { Progress } from '../progress.ts'
-import { frontName, networkName } from '../front/definition.ts'
+import { frontName, networkName, nextFrontName, portHolderName } from '../front/definition.ts'
 import { asideName, candidateName } from '../front/site.ts'
 import { freePorts } from '../ports.ts'
 
@@ -42,7 +42,7 @@ export async function createSandbox(base: Env, progress: Progress, mode: Sandbox
   const workspaces = path.join(root, 'workspaces')
   const workspace = path.join(workspaces, 'bench-repo')
   const cleanup = async () => {
-    for (const container of [frontName(name), name, candidateName(name), asideName(name)]) {
+    for (const container of [frontName(name), nextFrontName(name), portHolderName(name), name, candidateName(name), asideName(name)]) {
       await docker(removeContainerArgs(container, { force: true }), { env: base, allowFailure: true }).catch(() => undefined)
     }
     await docker(networkRemoveArgs(networkName(name)), { env: base, allowFailure: true }).catch(() => undefined)

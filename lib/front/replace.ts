@@ -70,12 +70,15 @@ export async function replaceFront(site: FrontSite, old: ContainerState, wanted:
     await restore()
     throw new FrontReplaceError(`the new front (${wanted.image}) did not take over, so ${old.name} keeps serving: ${reason}`)
   }
+  const answered = Date.now() - started
   await linkFrontSocket(site, next.id)
+  const stopping = Date.now()
   await drainContainer(old.name, site.drainStopSeconds, env, progress)
+  const finished = Date.now() - stopping
   await docker(removeContainerArgs(old.name, { force: true }), { env, allowFailure: true })
   await fs.rm(oldSocket, { force: true })
   await docker(renameArgs(next.name, frontName(name)), { env })
-  return `replaced ${frontName(name)} (${o.why}) with one on ${wanted.image}; it took the listeners over in ${Date.now() - started} ms, the old one finished what it served`
+  return `replaced ${frontName(name)} (${o.why}) with one on ${wanted.image}: it took the listeners over and answered through the port ${answered} ms after its start, and the old one finished what it served in ${finished} ms`
 }
 
 /**

@@ -122,7 +122,7 @@ export function formatStatus(s: VegaStatus): string {
       lines.push(`    ${c.name}: ${what}, image ${c.image}${role ? `; ${role}` : ''}`)
     }
     for (const slot of f.slots ?? []) {
-      const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : 'ready'
+      const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : slot.backup ? 'ready as the backup' : 'ready'
       lines.push(`    slot ${slot.slot}: ${state}, ${slot.up ? 'up' : 'down'} at ${slot.addr}, ${slot.sessions} request(s) now, ${slot.total} served, ${slot.errors} error(s)`)
     }
   }

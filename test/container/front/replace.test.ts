@@ -101,7 +101,7 @@ if (engine) {
         assert.ok(samples.length >= 500, `only ${samples.length} requests were measured`)
         assert.deepEqual(failed.map((s) => s.outcome), [], `${failed.length} of ${samples.length} requests failed`)
         assert.equal((await held).status, 200)
-        assert.match(replaced.stdout(), /took the listeners over in \d+ ms/)
+        assert.match(replaced.stdout(), /took the listeners over and answered through the port \d+ ms after its start, and the old one finished what it served in \d+ ms/)
         assert.notEqual(await frontId(), old)
         assert.equal(fs.existsSync(path.join(path.dirname(files.socket), `admin-${old}.sock`)), false, 'the old front\'s socket is gone with it')
         await assertOneFront()
