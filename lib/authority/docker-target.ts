@@ -5,7 +5,7 @@
 import path from 'node:path'
 import type { Env, SfConfig } from '../env.ts'
 import type { Progress } from '../progress.ts'
-import { frontDir, frontFiles } from '../front/definition.ts'
+import { frontDir, frontIdLength, frontSocketFile } from '../front/definition.ts'
 import { asideName, candidateName, type FrontSite, type FrontWords } from '../front/site.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
 
@@ -83,7 +83,8 @@ export function dockerTargetProblems(target: DockerTarget, which: TargetName, co
       `${at}.host: ${target.host} is another machine's engine: the switch goes through the front's admin socket, a file on the engine's machine that cannot be reached from here; run npm run ${which === 'test' ? 'deploy-test' : 'promote'} on that machine with host unset`,
     )
   }
-  const socket = frontFiles(frontDir(targetStateDir(config.SF_HOME, target.name), target.name)).socket
+  // The longest path the deploy reaches a front by: each front's own admin-<id>.sock.
+  const socket = path.join(frontDir(targetStateDir(config.SF_HOME, target.name), target.name), frontSocketFile('x'.repeat(frontIdLength)))
   if (Buffer.byteLength(socket) > socketPathMax) {
     problems.push(
       `${at}.name: the front's admin socket would be ${socket}, ${Buffer.byteLength(socket)} bytes, over the ${socketPathMax} a unix socket path may have: set SF_HOME to a shorter folder or give the target a shorter name`,

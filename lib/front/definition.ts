@@ -39,6 +39,8 @@ export const frontFiles = (dir: string) => ({
   holderConfig: path.join(dir, 'port-holder.cfg'),
 })
 export const frontSocketFile = (id: string) => `admin-${id}.sock`
+/** A front's id is this long (time in base 36, then 6 random hex digits), so its socket's path length is known ahead. */
+export const frontIdLength = 14
 
 /** Where the front's folder is inside its container. */
 const frontMount = '/run/sf-front'

@@ -21,6 +21,7 @@ import {
   linkedFrontId,
   listFronts,
   publishesPort,
+  startFront,
   waitForSocket,
   wantedFront,
 } from './setup.ts'
@@ -42,6 +43,8 @@ export async function convergeFronts(site: FrontSite): Promise<string[]> {
   let fronts = await listFronts(site)
   if (!fronts.length || fronts.some(publishesPort)) return notes
   let holder = await findPortHolder(site)
+  // A front joins its holder by container id: one made for a holder that is gone cannot start again.
+  const holderGone = !holder
   if (!holder?.running) {
     const was = holder ? `was stopped (exit code ${holder.exitCode})` : 'was gone'
     const done = progress.phase(`start ${portHolderName(name)}, which ${was}`)
@@ -67,6 +70,14 @@ export async function convergeFronts(site: FrontSite): Promise<string[]> {
     fronts = [keeper]
   }
   let front = fronts[0]!
+  if (holderGone) {
+    await docker(removeContainerArgs(front.name, { force: true }), { env, allowFailure: true })
+    await removeSocketOf(site, front)
+    const started = await startFront(site, { image: front.image, configDigest: front.labels['sf.front.config'] ?? '' })
+    await linkFrontSocket(site, started.id)
+    notes.push(`re-created ${frontName(name)} in the new ${holder.name}'s namespace`)
+    return notes
+  }
   if (front.name !== frontName(name)) {
     await docker(renameArgs(front.name, frontName(name)), { env })
     notes.push(`${front.name} holds the listeners and is now ${frontName(name)}`)
@@ -126,6 +137,9 @@ export async function ensureCurrentFront(site: FrontSite, o: CurrentFrontOptions
     return [...notes, `started ${portHolderName(site.name)} and ${frontName(site.name)}`]
   }
   if (publishesPort(front)) return [...notes, await moveBehindHolder(site, front, wanted, o)]
+  // The site's bind or port changed: the holder publishes the old one, and a new holder must own the new.
+  const holder = await findPortHolder(site)
+  if (holder && !holder.ports.some((p) => p.bind === site.bind && p.hostPort === site.port)) return [...notes, await moveBehindHolder(site, front, wanted, { ...o, oldHolder: holder })]
   const reasons = frontDifferences(front, wanted)
   if (!reasons.length && !o.force) return notes
   return [...notes, await replaceFront(site, front, wanted, { probeHost: o.probeHost, why: reasons.length ? reasons.join('; ') : 'asked for' })]

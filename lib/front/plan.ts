@@ -22,6 +22,10 @@ export async function frontPlan(site: FrontSite): Promise<string[]> {
   if (!front) return lines
   const reasons = frontDifferences(front, wanted)
   lines.push(`new front: ${wanted.image}${wanted.imageId ? '' : ' (not on this host yet: pulled or built first)'}, configuration ${wanted.configDigest}; ${reasons.length ? reasons.join('; ') : 'the same as what runs, replaced because asked'}`)
+  if (holder && !holder.ports.some((p) => p.bind === site.bind && p.hostPort === site.port)) {
+    lines.push(`${holder.name} publishes ${holder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')}, not ${site.bind}:${site.port}: the front and its holder are moved to the new address (the next npm run docker:vega:up does it), and the new address answers once the new front does`)
+    return lines
+  }
   if (publishesPort(front)) {
     lines.push(`${front.name} publishes ${site.bind}:${site.port} itself: it is moved behind ${portHolderName(name)}, and the port answers nothing from its soft stop until the new front answers (about a second), this once`)
     return lines

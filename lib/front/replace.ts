@@ -82,11 +82,12 @@ export async function replaceFront(site: FrontSite, old: ContainerState, wanted:
 }
 
 /**
- * From a front that publishes the port itself to the holder and a front in its namespace. The port
- * changes owner, so it is dark from the old front's soft stop until the new one answers: measured and
- * said, this once. The new config and image are proven first.
+ * From a front that publishes the port itself to the holder and a front in its namespace, or, when the
+ * site's bind or port changed, from the old holder to a new one. The port changes owner, so it is dark
+ * from the old front's soft stop until the new one answers: measured and said, this once. The new
+ * config and image are proven first.
  */
-export async function moveBehindHolder(site: FrontSite, old: ContainerState, wanted: WantedFront, o: { probeHost: string }): Promise<string> {
+export async function moveBehindHolder(site: FrontSite, old: ContainerState, wanted: WantedFront, o: { probeHost: string; oldHolder?: ContainerState }): Promise<string> {
   const { name, env, progress } = site
   const states = old.running ? await readSlots(frontSocket(site, old)).catch(() => null) : null
   const active = states ? activeSlot(states) : null
@@ -94,7 +95,8 @@ export async function moveBehindHolder(site: FrontSite, old: ContainerState, wan
   const gapStart = Date.now()
   if (old.running) await drainContainer(old.name, site.drainStopSeconds, env, progress)
   await docker(removeContainerArgs(old.name, { force: true }), { env, allowFailure: true })
-  await fs.rm(frontPaths(site).socket, { force: true })
+  await fs.rm(frontSocket(site, old), { force: true })
+  if (o.oldHolder) await docker(removeContainerArgs(o.oldHolder.name, { force: true }), { env, allowFailure: true })
   await ensurePortHolder(site, wanted.image)
   const next = await startFront(site, wanted)
   if (states) await copySlotStates(next.socket, states)
@@ -104,7 +106,9 @@ export async function moveBehindHolder(site: FrontSite, old: ContainerState, wan
     await waitAnswered(urlOf(o.probeHost, site.port), 30_000)
     done()
   }
-  return `moved ${frontName(name)} behind ${portHolderName(name)}: ${site.bind}:${site.port} answered nothing for ${Date.now() - gapStart} ms, this once; the front is now replaced without a gap`
+  const gap = Date.now() - gapStart
+  if (o.oldHolder) return `moved ${frontName(name)} from ${o.oldHolder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')} to ${site.bind}:${site.port}: ${site.bind}:${site.port} answered ${gap} ms after the old front's soft stop began, and the old address answers nothing now`
+  return `moved ${frontName(name)} behind ${portHolderName(name)}: ${site.bind}:${site.port} answered nothing for ${gap} ms, this once; the front is now replaced without a gap`
 }
 
 /** haproxy -c on the config the new front will read, in a throwaway container of its image (no network). */

@@ -17,6 +17,7 @@ import {
   frontContainer,
   frontDir,
   frontFiles,
+  frontIdLength,
   frontName,
   frontSocketFile,
   networkName,
@@ -113,7 +114,7 @@ export async function linkedFrontId(site: Pick<FrontSite, 'home' | 'name'>): Pro
 
 /** A new front's id: its admin socket's name and a label. Sortable by time, unique per host. */
 export function newFrontId(): string {
-  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`.padStart(frontIdLength, '0')
 }
 
 /** The port holder, created (with its config) when missing and started when stopped. */

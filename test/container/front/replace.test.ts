@@ -12,6 +12,7 @@ import { buildImage, docker } from '../../../lib/docker/engine.ts'
 import { inspectContainer } from '../../../lib/docker/inspect.ts'
 import { frontDir, frontFiles } from '../../../lib/front/definition.ts'
 import { readFrontInfo } from '../../../lib/front/runtime-api.ts'
+import { freePorts } from '../../../lib/ports.ts'
 import { fetchAnswer } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { containerNames, localBase, requireEngine, runId, withLogs } from '../../support/docker.ts'
@@ -168,6 +169,16 @@ if (engine) {
       })
     })
 
+    test('the holder removed by hand: the next run makes a new one and a new front in its namespace', async () => {
+      await withLogs([...containers], async () => {
+        await docker(['rm', '--force', `${name}-port`], { env: process.env })
+        const fixed = front()
+        assert.equal(await fixed.exited, 0, fixed.stderr())
+        assert.match(fixed.stdout(), new RegExp(`started ${name}-port, which was gone; re-created ${name}-front in the new ${name}-port's namespace`.replace(/;/, '\\n')))
+        await assertOneFront()
+      })
+    })
+
     test('every container stopped and started again as a restarting engine does, during an upgrade\'s settle window: the port serves the old server again with no command run', async () => {
       await withLogs([...containers], async () => {
         const before = await run.servedCommit(url)
@@ -191,6 +202,21 @@ if (engine) {
         assert.equal(await rerun.exited, 0, rerun.stderr())
         assert.equal(await run.servedCommit(url), scratch.head())
         assert.deepEqual((await containerNames(`name=^${name}`)).sort(), [name, `${name}-front`, `${name}-port`])
+      })
+    })
+
+    test('a new SF_VEGA_PORT: one up moves the holder and the front to it, says so, and the old port answers nothing', async () => {
+      await withLogs([...containers], async () => {
+        const port = await freePorts('127.0.0.1', 3)
+        const moved = npmRun(scratch.dir, 'docker:vega:up', [], { ...env, SF_VEGA_PORT: String(port) })
+        assert.equal(await moved.exited, 0, moved.stderr())
+        assert.match(moved.stderr(), new RegExp(`moved ${name}-front from 127\\.0\\.0\\.1:${new URL(url).port} to 127\\.0\\.0\\.1:${port}: `))
+        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port])
+        assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200)
+        assert.equal(await fetchAnswer(`${url}/api/ready`, { timeoutMs: 1000 }).then((a) => a.status, () => 0), 0, 'the old port answers nothing')
+        url = `http://127.0.0.1:${port}`
+        env = { ...env, SF_VEGA_PORT: String(port) }
+        await assertOneFront()
       })
     })
   })

@@ -94,11 +94,18 @@ describe('a docker target', () => {
     }
   })
 
+  test('measures the longest socket path it reaches, each front\'s own admin-<id>.sock, not the admin.sock link', (t) => {
+    // SF_HOME/targets/sf-test/vega/sf-test/front/admin.sock is 100 bytes here; admin-<14 characters>.sock is 115.
+    const home = `/h/${'x'.repeat(100 - '/h/'.length - '/targets/sf-test/vega/sf-test/front/admin.sock'.length)}`
+    const problems = dockerTargetProblems(target, 'test', configFor(t, { SF_HOME: home }))
+    assert.deepEqual(problems.map((p) => /admin-x{14}\.sock, (\d+) bytes/.exec(p)?.[1]), ['115'])
+  })
+
   test('names every other problem at once: the socket path, a public bind, a stop time under the drain', (t) => {
     const config = configFor(t, { SF_HOME: `/home/deploy/${'x'.repeat(60)}`, SF_VEGA_DRAIN_STOP_TIME: '600' })
     const problems = dockerTargetProblems({ ...target, bind: '0.0.0.0' }, 'test', config)
     assert.equal(problems.length, 3, problems.join('\n'))
-    assert.match(problems[0]!, /^targets\.test\.name: the front's admin socket would be \/home\/deploy\/x+\/targets\/sf-test\/vega\/sf-test\/front\/admin\.sock, 1\d\d bytes, over the 107 .*set SF_HOME to a shorter folder/)
+    assert.match(problems[0]!, /^targets\.test\.name: the front's admin socket would be \/home\/deploy\/x+\/targets\/sf-test\/vega\/sf-test\/front\/admin-x{14}\.sock, 1\d\d bytes, over the 107 .*set SF_HOME to a shorter folder/)
     assert.match(problems[1]!, /^targets\.test\.bind: 0\.0\.0\.0 binds every interface: .*SF_VEGA_ALLOW_PUBLIC=1/)
     assert.match(problems[2]!, /^SF_VEGA_DRAIN_STOP_TIME=600: docker stop would kill the old server before its drain cap .* make it more than 600$/)
     assert.equal(dockerTargetProblems({ ...target, bind: '0.0.0.0' }, 'test', configFor(t, { SF_VEGA_ALLOW_PUBLIC: '1' })).length, 0)
