@@ -174,7 +174,7 @@ if (engine) {
         await docker(['rm', '--force', `${name}-port`], { env: process.env })
         const fixed = front()
         assert.equal(await fixed.exited, 0, fixed.stderr())
-        assert.match(fixed.stdout(), new RegExp(`started ${name}-port, which was gone; re-created ${name}-front in the new ${name}-port's namespace`.replace(/;/, '\\n')))
+        assert.match(fixed.stdout(), new RegExp(`started ${name}-port, which was gone; re-created ${name}-front in the new ${name}-port's namespace`.replace('; ', '\\n')))
         await assertOneFront()
       })
     })
@@ -216,6 +216,37 @@ if (engine) {
         assert.equal(await fetchAnswer(`${url}/api/ready`, { timeoutMs: 1000 }).then((a) => a.status, () => 0), 0, 'the old port answers nothing')
         url = `http://127.0.0.1:${port}`
         env = { ...env, SF_VEGA_PORT: String(port) }
+        await assertOneFront()
+      })
+    })
+
+    test('a front made before holders (it publishes the port itself): upgrade refuses and says why; one up moves it behind a holder, printing the gap once', async () => {
+      await withLogs([...containers], async () => {
+        // The front as the toolkit made it before holders: its own port, its socket admin.sock, on the network.
+        const port = Number(new URL(url).port)
+        const image = (await inspectContainer(`${name}-front`, process.env))!.image
+        await docker(['rm', '--force', `${name}-front`, `${name}-port`], { env: process.env })
+        fs.rmSync(files.socket, { force: true })
+        const config = fs.readFileSync(files.config, 'utf8').replace(/stats socket "[^"]+"/, 'stats socket /run/sf-front/admin.sock')
+        fs.writeFileSync(files.config, config)
+        await docker(['run', '--detach', '--name', `${name}-front`, '--restart', 'unless-stopped', '--stop-signal', 'SIGUSR1', '--user', '0:0', '--network', `${name}-net`,
+          '--publish', `127.0.0.1:${port}:4000`, '--mount', `type=bind,source=${path.dirname(files.socket)},target=/run/sf-front`,
+          '--label', 'sf.role=vega-front', '--label', `sf.vega.name=${name}`, image, '/usr/local/sbin/haproxy', '-W', '-db', '-f', '/run/sf-front/haproxy.cfg'], { env: process.env })
+        await darkFor(url, 10_000) // it serves, as such a front did
+
+        const refused = npmRun(scratch.dir, 'docker:vega:upgrade', [], env)
+        assert.equal(await refused.exited, 2, refused.stderr())
+        assert.match(refused.stderr(), new RegExp(`${name}-front publishes 127\\.0\\.0\\.1:${port} itself \\(it was made before the port holder ${name}-port\\): run npm run docker:vega:up once`))
+
+        const moved = npmRun(scratch.dir, 'docker:vega:up', [], env)
+        assert.equal(await moved.exited, 0, moved.stderr())
+        assert.match(moved.stderr(), new RegExp(`moved ${name}-front behind ${name}-port: 127\\.0\\.0\\.1:${port} answered nothing for \\d+ ms, this once`))
+        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port])
+        await assertOneFront()
+
+        const again = npmRun(scratch.dir, 'docker:vega:up', [], env)
+        assert.equal(await again.exited, 0, again.stderr())
+        assert.doesNotMatch(again.stderr(), /answered nothing for/, 'the gap is paid once')
         await assertOneFront()
       })
     })
