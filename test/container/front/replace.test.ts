@@ -205,6 +205,28 @@ if (engine) {
       })
     })
 
+    test('up replaces a front whose generated configuration changed, under load with no failed request, and leaves a current one alone', async () => {
+      await withLogs([...containers], async () => {
+        const old = await frontId()
+        const load = startLoad({ url, clients: 8, path: '/api/healthz', errorPauseMs: 5, timeoutMs: 30_000, now: () => performance.now() })
+        // A longer drain time changes the config's timeout server and hard-stop-after.
+        const changed = npmRun(scratch.dir, 'docker:vega:up', [], { ...env, SF_VEGA_DRAIN_STOP_TIME: '620' })
+        assert.equal(await changed.exited, 0, changed.stderr())
+        const samples = await load.stop()
+        assert.match(changed.stderr(), new RegExp(`replaced ${name}-front \\(its configuration \\([0-9a-f]{16}\\) is not the one generated now \\([0-9a-f]{16}\\)\\)`))
+        assert.deepEqual(samples.filter((s) => s.outcome !== 200).map((s) => s.outcome), [], `of ${samples.length}`)
+        assert.notEqual(await frontId(), old)
+        assert.match(fs.readFileSync(files.config, 'utf8'), /^ {2}timeout server 620s$/m)
+        await assertOneFront()
+
+        const current = await frontId()
+        const same = npmRun(scratch.dir, 'docker:vega:up', [], { ...env, SF_VEGA_DRAIN_STOP_TIME: '620' })
+        assert.equal(await same.exited, 0, same.stderr())
+        assert.match(same.stderr(), new RegExp(`front: done in [\\d.]+s \\(${name}-front is current\\)`))
+        assert.equal(await frontId(), current)
+      })
+    })
+
     test('a new SF_VEGA_PORT: one up moves the holder and the front to it, says so, and the old port answers nothing', async () => {
       await withLogs([...containers], async () => {
         const port = await freePorts('127.0.0.1', 3)
