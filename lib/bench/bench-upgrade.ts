@@ -73,6 +73,8 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
   const engine = await engineAnswers(o.env)
   if (!engine.ok) throw new DockerError(engine.reason)
   const at = new Date()
+  // Read now: its load average is the one at the start.
+  const host = machine(engine.version)
   const plan: LoadPlan = { ...fixedPlan, clients: o.clients, slowRequests: o.slowRequests, slowHoldMs: o.slowHoldMs }
 
   const front = await withProd(o, 'front', async (prod) => {
@@ -102,7 +104,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
   const result: BenchResult = {
     benchmark: 'upgrade',
     at: at.toISOString(),
-    machine: machine(engine.version),
+    machine: host,
     method: upgradeMethod(plan, { stopTimeSeconds: direct.stopTimeSeconds, settleMs, probeDeadlineMs, steadySeconds: o.steadySeconds }),
     upgrades: { front: front.upgraded, direct: direct.upgraded },
     runs: { front: front.run, direct: direct.run, naiveReplace: direct.naive },
