@@ -210,6 +210,11 @@ export function startArgs(name: string): string[] {
   return ['start', name]
 }
 
+/** Stop (the image's stop signal, SIGKILL after `seconds`) and start again, same container. */
+export function restartArgs(name: string, seconds: number): string[] {
+  return ['restart', '--time', String(seconds), name]
+}
+
 export function execArgs(name: string, command: readonly string[]): string[] {
   return ['exec', name, ...command]
 }

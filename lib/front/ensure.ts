@@ -3,7 +3,7 @@
 // of a replacement, a holder restarted alone (its fronts then sit in a namespace nothing reaches) or a
 // container stopped by hand; and, for up and a rollout, the front replaced when its image or generated
 // configuration is not the site's any more.
-import { removeContainerArgs, renameArgs, startArgs } from '../docker/args.ts'
+import { removeContainerArgs, renameArgs, restartArgs, startArgs } from '../docker/args.ts'
 import { drainContainer } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
 import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
@@ -87,7 +87,7 @@ export async function convergeFronts(site: FrontSite): Promise<string[]> {
     // A front that sits in a dead namespace is restarted into the live one; until then the port is dark.
     const why = front.running ? `it ran in the namespace ${holder.name} had before it restarted (${holder.startedAt})` : `it was stopped (exit code ${front.exitCode})`
     const done = progress.phase(`restart ${front.name}: ${why}`)
-    await docker(front.running ? ['restart', '--time', '1', front.name] : startArgs(front.name), { env })
+    await docker(front.running ? restartArgs(front.name, 1) : startArgs(front.name), { env })
     done()
     notes.push(`restarted ${front.name}, as ${why}`)
   }

@@ -1,10 +1,9 @@
 // What replacing a site's front would do, read from what runs and changing nothing: the --dry-run of
 // docker:vega:front. Every step with the docker command it runs.
-import { runArgs, runDetachedArgs, stopArgs } from '../docker/args.ts'
-import { frontBinary } from '../docker/front-image.ts'
-import { frontContainer, frontDir, frontName, nextFrontName, portHolderName } from './definition.ts'
+import { renameArgs, runDetachedArgs, stopArgs } from '../docker/args.ts'
+import { frontContainer, frontName, nextFrontName, portHolderName } from './definition.ts'
 import { inDeadNamespace } from './ensure.ts'
-import { frontDifferences } from './replace.ts'
+import { frontCheckArgs, frontDifferences } from './replace.ts'
 import { findPortHolder, listFronts, publishesPort, wantedFront } from './setup.ts'
 import type { FrontSite } from './site.ts'
 
@@ -32,13 +31,13 @@ export async function frontPlan(site: FrontSite): Promise<string[]> {
   }
   const id = '<new id>'
   const next = frontContainer({ name, image: wanted.image, sfHome: site.home, id, takeFrom: front.env.SF_FRONT_ID, configDigest: wanted.configDigest, containerName: nextFrontName(name) })
-  const check = runArgs({ image: wanted.image, remove: true, network: 'none', user: '0:0', env: { SF_FRONT_ID: 'check' }, mounts: [{ source: frontDir(site.home, name), target: '/run/sf-front', readOnly: true }], command: [frontBinary, '-c', '-f', '/run/sf-front/haproxy.cfg.next'] })
+  const check = frontCheckArgs(site, wanted.image)
   const steps: [string, string[] | null][] = [
     ['check the new configuration with the new image, in a throwaway container; a failure changes nothing', check],
     [`start ${next.name} in ${portHolderName(name)}'s namespace; it takes the listening sockets from ${front.name} (-x) and serves with it`, runDetachedArgs(next)],
     [`copy the slot states (ready, drain, maint) from ${front.name}; wait until its own admin socket answers and a request through the port reached it; else it is removed and ${front.name} serves on`, null],
     [`soft stop of ${front.name} (SIGUSR1: it stops accepting and finishes what it serves, at most ${site.drainStopSeconds}s), then remove it`, stopArgs(front.name, site.drainStopSeconds)],
-    [`rename ${next.name} to ${frontName(name)}`, ['rename', next.name, frontName(name)]],
+    [`rename ${next.name} to ${frontName(name)}`, renameArgs(next.name, frontName(name))],
   ]
   steps.forEach(([what, command], i) => lines.push(`${i + 1}. ${what}${command ? `\n     docker ${command.join(' ')}` : ''}`))
   return lines

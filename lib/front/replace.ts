@@ -11,10 +11,10 @@ import path from 'node:path'
 import { removeContainerArgs, renameArgs, runArgs } from '../docker/args.ts'
 import { drainContainer, showLogs } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
-import type { ContainerState } from '../docker/inspect.ts'
+import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import { SfError } from '../errors.ts'
 import { frontBinary } from '../docker/front-image.ts'
-import { urlOf } from '../probe.ts'
+import { urlOf, waitFor } from '../probe.ts'
 import { frontDir, frontName, frontSocketFile, nextFrontName, portHolderName, renderFrontConfig, slots, type Slot } from './definition.ts'
 import { activeSlot, readFrontInfo, readSlots, setSlotState, waitForSlot, type SlotState } from './runtime-api.ts'
 import { ensurePortHolder, frontPaths, frontSocket, linkFrontSocket, startFront, type WantedFront } from './setup.ts'
@@ -61,7 +61,7 @@ export async function replaceFront(site: FrontSite, old: ContainerState, wanted:
     await provesItAnswers(site, next, active, o.probeHost)
   } catch (error) {
     const reason = (error as Error).message
-    if (next || (await docker(['container', 'inspect', nextFrontName(name)], { env, allowFailure: true })).code === 0) {
+    if (next || (await inspectContainer(nextFrontName(name), env))) {
       await showLogs(nextFrontName(name), env, progress)
       await drainContainer(nextFrontName(name), Math.min(site.drainStopSeconds, failedFrontStopSeconds), env, progress)
       await docker(removeContainerArgs(nextFrontName(name), { force: true }), { env, allowFailure: true })
@@ -103,12 +103,25 @@ export async function moveBehindHolder(site: FrontSite, old: ContainerState, wan
   await linkFrontSocket(site, next.id)
   if (active) {
     const done = progress.phase(`wait for ${urlOf(o.probeHost, site.port)}/api/ready through the new front`)
-    await waitAnswered(urlOf(o.probeHost, site.port), 30_000)
+    await waitFor(`${urlOf(o.probeHost, site.port)}/api/ready`, { deadlineMs: 30_000, minIntervalMs: 10, maxIntervalMs: 50 })
     done()
   }
   const gap = Date.now() - gapStart
   if (o.oldHolder) return `moved ${frontName(name)} from ${o.oldHolder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')} to ${site.bind}:${site.port}: ${site.bind}:${site.port} answered ${gap} ms after the old front's soft stop began, and the old address answers nothing now`
   return `moved ${frontName(name)} behind ${portHolderName(name)}: ${site.bind}:${site.port} answered nothing for ${gap} ms, this once; the front is now replaced without a gap`
+}
+
+/** haproxy -c on haproxy.cfg.next, in a throwaway container of `image` with no network and the folder read-only. */
+export function frontCheckArgs(site: Pick<FrontSite, 'home' | 'name'>, image: string): string[] {
+  return runArgs({
+    image,
+    remove: true,
+    network: 'none',
+    user: '0:0',
+    env: { SF_FRONT_ID: 'check' },
+    mounts: [{ source: frontDir(site.home, site.name), target: '/run/sf-front', readOnly: true }],
+    command: [frontBinary, '-c', '-f', '/run/sf-front/haproxy.cfg.next'],
+  })
 }
 
 /** haproxy -c on the config the new front will read, in a throwaway container of its image (no network). */
@@ -121,18 +134,7 @@ async function validateConfig(site: FrontSite, image: string, active: Slot | nul
   await fs.mkdir(dir, { recursive: true, mode: 0o700 })
   await fs.writeFile(candidate, text, { mode: 0o600 })
   const done = progress.phase(`check the new front's configuration with ${image} (haproxy -c)`)
-  const checked = await docker(
-    runArgs({
-      image,
-      remove: true,
-      network: 'none',
-      user: '0:0',
-      env: { SF_FRONT_ID: 'check' },
-      mounts: [{ source: dir, target: '/run/sf-front', readOnly: true }],
-      command: [frontBinary, '-c', '-f', '/run/sf-front/haproxy.cfg.next'],
-    }),
-    { env, allowFailure: true, timeoutMs: 60_000 },
-  )
+  const checked = await docker(frontCheckArgs(site, image), { env, allowFailure: true, timeoutMs: 60_000 })
   if (checked.code !== 0) {
     await fs.rm(candidate, { force: true })
     const said = `${checked.stdout}\n${checked.stderr}`.split('\n').filter((l) => /ALERT|error|Error|not found|exec/.test(l)).slice(0, 6).join('\n').trim()
@@ -193,15 +195,6 @@ function freshGet(url: string): Promise<number> {
     req.on('timeout', () => req.destroy(new Error('no answer within 3000 ms')))
     req.on('error', reject)
   })
-}
-
-async function waitAnswered(url: string, deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (Date.now() < deadline) {
-    if ((await freshGet(`${url}/api/ready`).catch(() => 0)) === 200) return
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  throw new FrontReplaceError(`${url}/api/ready did not answer 200 through the new front within ${deadlineMs} ms`)
 }
 
 /** The admin socket files of fronts that are gone. */

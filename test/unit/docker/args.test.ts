@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, killArgs, pullArgs, pushArgs, removeContainersArgs, removeImagesArgs, renameArgs, runArgs, runDetachedArgs, startArgs, stopArgs, tagArgs } from '../../../lib/docker/args.ts'
+import { buildArgs, containerLabelValuesArgs, containersPublishingArgs, containersWithLabelsArgs, imageExistsArgs, imageInspectArgs, imagesWithLabelsArgs, killArgs, pullArgs, pushArgs, removeContainersArgs, removeImagesArgs, renameArgs, restartArgs, runArgs, runDetachedArgs, startArgs, stopArgs, tagArgs } from '../../../lib/docker/args.ts'
 
 describe('buildArgs', () => {
   test('names the Dockerfile and tag, then build args and labels in the order given, the context last', () => {
@@ -167,6 +167,10 @@ describe('long-running containers', () => {
   test('renameArgs and startArgs name the container', () => {
     assert.deepEqual(renameArgs('sf-server-vega', 'sf-server-vega-previous'), ['rename', 'sf-server-vega', 'sf-server-vega-previous'])
     assert.deepEqual(startArgs('sf-server-vega-previous'), ['start', 'sf-server-vega-previous'])
+  })
+
+  test('restartArgs gives the container its stop time before SIGKILL', () => {
+    assert.deepEqual(restartArgs('sf-server-vega-front', 1), ['restart', '--time', '1', 'sf-server-vega-front'])
   })
 
   test('containersPublishingArgs lists containers in any state on the host port, as name and ports', () => {
