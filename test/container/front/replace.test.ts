@@ -13,7 +13,7 @@ import { inspectContainer } from '../../../lib/docker/inspect.ts'
 import { frontDir, frontFiles } from '../../../lib/front/definition.ts'
 import { readFrontInfo } from '../../../lib/front/runtime-api.ts'
 import { freePorts } from '../../../lib/ports.ts'
-import { fetchAnswer } from '../../../lib/probe.ts'
+import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { containerNames, localBase, requireEngine, runId, withLogs } from '../../support/docker.ts'
 import { frontRun } from '../../support/front.ts'
@@ -195,6 +195,9 @@ if (engine) {
         for (const c of [`${name}-port`, `${name}-front`, name]) await docker(['start', c], { env: process.env })
         const dark = await darkFor(url, 60_000)
         process.stderr.write(`every container restarted during the settle window: the port answered 200 again ${dark} ms after prod was started, with no command run\n`)
+        // Just started, the front counts a server up before its first check, which may still fail once
+        // (the server was starting): a 503 can follow the first 200 for a check interval.
+        await waitFor(`${url}/api/version`, { deadlineMs: 10_000, minIntervalMs: 50 })
         assert.equal(await run.servedCommit(url), before, 'the old server, the candidate\'s checked backup, serves')
         assert.equal((await inspectContainer(`${name}-candidate`, process.env))?.running, false)
 
