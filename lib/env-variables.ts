@@ -49,6 +49,20 @@ const milliseconds = z
   })
   .transform(Number)
 
+/** A whole number from min to max, written in decimal digits. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, { error: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+
+/** A number from min to max, decimals allowed. */
+const decimal = (min: number, max: number, what: string) =>
+  z
+    .string()
+    .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) >= min && Number(v) <= max, { error: `must be ${what}` })
+    .transform(Number)
+
 /** Empty means unset; any other value must pass `schema`, whose own message is reported. */
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.string().transform((v, ctx): z.output<T> | undefined => {
@@ -287,6 +301,36 @@ export const sfVariables = {
     schema: optional(z.string().refine(isImageReference, { error: 'must be an image reference such as haproxy:lts' })),
     description: 'Image of the front proxy; unset: the official haproxy LTS image, or a local one built from this host\'s haproxy when it cannot be pulled.',
     defaultText: '(unset)',
+  },
+  SF_ANALYSIS_MAX_5XX_PERCENT: {
+    schema: decimal(0, 100, 'a percentage from 0 to 100, such as 5 or 0.5'),
+    description: 'An upgrade switches back when more than this share of the new server\'s answers are 5xx, and more than the old server\'s (the probes are not counted).',
+    defaultText: '5',
+    default: () => '5',
+  },
+  SF_ANALYSIS_LATENCY_FACTOR: {
+    schema: decimal(1, 1000, 'a factor from 1 to 1000, such as 3 or 1.5'),
+    description: 'An upgrade switches back when the new server\'s p95 response time is over this factor of the old server\'s, and over SF_ANALYSIS_LATENCY_FLOOR_MS.',
+    defaultText: '3',
+    default: () => '3',
+  },
+  SF_ANALYSIS_LATENCY_FLOOR_MS: {
+    schema: milliseconds,
+    description: 'A p95 response time under this is never a reason to switch back, however it compares with the old server\'s.',
+    defaultText: '100',
+    default: () => '100',
+  },
+  SF_ANALYSIS_MIN_REQUESTS: {
+    schema: wholeNumber(1, 1_000_000),
+    description: 'Fewer requests than this to the new server in a canary step or the settle window: the numbers give no verdict and the probes decide ("inconclusive").',
+    defaultText: '20',
+    default: () => '20',
+  },
+  SF_ANALYSIS_BASELINE_SECONDS: {
+    schema: wholeNumber(1, 86_400),
+    description: 'How far back before the switch the old server\'s answers make the baseline the new server is judged against.',
+    defaultText: '60',
+    default: () => '60',
   },
   SF_DOCKER_SOCKET: {
     schema: absolutePath,

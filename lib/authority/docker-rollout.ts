@@ -9,6 +9,7 @@ import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import { ConfigError, DockerError } from '../errors.ts'
 import { listenProblem } from '../ports.ts'
+import { analysisRules } from '../front/analysis.ts'
 import { convergeFront } from '../front/converge.ts'
 import { frontName, portHolderName, type Slot } from '../front/definition.ts'
 import { UpgradeError } from '../front/errors.ts'
@@ -16,7 +17,7 @@ import { acquireLock, lockFile } from '../front/lock.ts'
 import { ensureCurrentFront } from '../front/ensure.ts'
 import { findPortOwner } from '../front/setup.ts'
 import { asideName, candidateName, type FrontSite } from '../front/site.ts'
-import { frontSwap } from '../front/swap.ts'
+import { canaryRefusal, frontSwap } from '../front/swap.ts'
 import type { Progress } from '../progress.ts'
 import { targetRole, targetServerSpec } from './docker-server.ts'
 import { probeHostOf, targetLockBusy, targetSite } from './docker-target.ts'
@@ -50,6 +51,9 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
     let done = o.progress.phase('front')
     const frontNotes = await ensureCurrentFront(site, { active, probeHost: probeHostOf(target) })
     done(frontNotes.length ? frontNotes.join('; ') : `${frontName(target.name)} is current`)
+    // The front is current now, so only a front that could not be replaced refuses.
+    const refusal = target.canary.length ? await canaryRefusal(site) : null
+    if (refusal) throw new RolloutError(`${where}: ${refusal.replace('--canary', `${which}.canary`)}`, true)
     done = o.progress.phase('converge')
     const notes = await convergeFront(site, o.probeTimeoutMs)
     done(notes.length ? notes.join('; ') : 'nothing left over')
@@ -67,6 +71,9 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
       probeHost: probeHostOf(target),
       probeDeadlineMs: o.probeTimeoutMs,
       settleMs,
+      canary: target.canary,
+      stepMs: target.step * 1000,
+      rules: analysisRules(o.config),
     }).catch((error: unknown) => {
       if (!(error instanceof UpgradeError)) throw error
       // candidate-failed: it was removed and the front never sent it a request. rolled-back: the first
@@ -74,6 +81,7 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
       const unchanged = error.outcome === 'candidate-failed'
       throw new RolloutError(`${where} did not take ${image.ref}: ${error.message}${unchanged ? `\nwhat ${target.name} served before is unchanged` : ''}`, unchanged)
     })
+    for (const verdict of swap.analysis) o.progress.note(`${verdict.stage}: ${verdict.decision}, ${verdict.reason}`)
     if (!swap.swapped) throw new RolloutError(`${where} did not take ${image.ref}: ${swap.error}\n${swap.rollback}`, true)
     o.progress.note(`${portHolderName(target.name)} owns ${target.bind}:${target.port}, ${frontName(target.name)} serves it; ${target.name} serves ${image.ref} in slot ${swap.slot}`)
   } finally {

@@ -72,6 +72,21 @@ const dockerTarget = z
       .refine(isImageReference, { error: 'must be an image reference such as haproxy:lts' })
       .optional()
       .describe("The haproxy image of the target's front. Unset: SF_VEGA_FRONT_IMAGE, else haproxy:lts, or one built from this host's haproxy when it cannot be pulled."),
+    canary: z
+      .array(z.number().int('each share must be a whole number from 1 to 99').min(1, 'each share must be a whole number from 1 to 99').max(99, 'each share must be a whole number from 1 to 99'), {
+        error: 'must be a list of shares in %, such as [10, 50]',
+      })
+      .max(10, 'must be at most 10 steps')
+      .refine((shares) => shares.every((n, i) => i === 0 || n > shares[i - 1]!), { error: 'the shares must rise, such as [10, 50]: each step gives the new server more of the requests' })
+      .default([])
+      .describe("The new server's shares of the requests in % (such as [10, 50]), one step at a time, each judged by its traffic, before it takes them all. Unset: no steps."),
+    step: z
+      .number({ error: 'must be a whole number of seconds from 1 to 86400, written without quotes' })
+      .int('must be a whole number of seconds from 1 to 86400')
+      .min(1, 'must be a whole number of seconds from 1 to 86400')
+      .max(86_400, 'must be a whole number of seconds from 1 to 86400')
+      .default(30)
+      .describe('How long each canary step lasts, in seconds.'),
   })
   .strict()
 

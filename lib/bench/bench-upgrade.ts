@@ -153,7 +153,7 @@ async function upgradeRun(prod: Prod, plan: LoadPlan, o: BenchOptions, label: st
     },
     run: async ({ report }) => {
       const ctx = { ...vegaContext(o.root, sandbox.env, report), progress: report }
-      history = await upgradeVega(ctx, { dryRun: false, lockWaitMs: 0, probeDeadlineMs, settleMs, command: 'bench' })
+      history = await upgradeVega(ctx, { dryRun: false, lockWaitMs: 0, probeDeadlineMs, settleMs, canary: [], stepMs: 0, command: 'bench' })
     },
   })
   done(outcome(run))

@@ -132,25 +132,44 @@ export function renderPortHolderConfig(): string {
 
 export interface FrontConfig {
   name: string
-  /** The slot that takes traffic; the other is its checked backup. Null: none yet, both held out. */
+  /** The slot the last switch made active; the other is checked and takes over if it is down. Null: none yet, both held out. */
   active: Slot | null
   /** The longest a request may run, so a drain is never cut by the front. */
   serverTimeoutSeconds: number
 }
+
+/** The ring buffer each front keeps its users' requests in, read on the admin socket with `show events`. */
+export const trafficRing = 'sf-traffic'
+
+/** The paths the deployment probes; left out of the traffic a release is judged by. */
+export const probePaths = ['/api/healthz', '/api/ready', '/api/version'] as const
+
+/**
+ * What the ring keeps of a request: when it was received (unix seconds), the server that answered,
+ * the status, and how long the server took to start its answer (-1 when it gave none). See
+ * lib/front/traffic.ts, which reads it.
+ */
+export const trafficLogFormat = '%Ts %s %ST %Tr'
+
+/** Each slot's weight when it alone serves; a canary step splits 100 between the two (see lib/front/swap.ts). */
+export const fullWeight = 100
 
 /**
  * haproxy.cfg. Servers are found by their slot alias through Docker's DNS (127.0.0.11), so a server
  * that restarts with another address is followed. Health checks on /api/ready every 250 ms are the
  * safety net: a server that turns unready gets no new requests, whatever the upgrader does.
  *
- * It is read when a front starts: after a restart of the engine or the host, the active slot serves and
- * the other slot is its checked backup, so whichever server came back ready gets the requests (a
- * candidate, never restarted, does not come back; the old prod does). At run time the upgrade moves
- * traffic with the runtime API (ready, drain, maint), which a backup obeys like any server.
+ * It is read when a front starts: after a restart of the engine or the host, whichever server came back
+ * ready gets the requests (a candidate, never restarted, does not come back, so its alias resolves to
+ * nothing; the old prod does). The two slots are peers with equal weights, so an upgrade's canary step
+ * can give each a share with the runtime API (set server … weight); at run time the upgrade moves
+ * traffic with it (ready, drain, maint, weight).
+ *
+ * Every request but the probes is written to a ring buffer in memory (trafficRing), which the upgrade
+ * reads to judge a new release by what its users got.
  */
 export function renderFrontConfig(c: FrontConfig): string {
-  const role = (slot: Slot) => (c.active === null ? ' disabled' : c.active === slot ? '' : ' backup')
-  const server = (slot: Slot) => `  server ${slot} ${slotAlias(c.name, slot)}:${serverPort}${role(slot)}`
+  const server = (slot: Slot) => `  server ${slot} ${slotAlias(c.name, slot)}:${serverPort} weight ${fullWeight}${c.active === null ? ' disabled' : ''}`
   return [
     '# Written by lib/front/definition.ts; the upgrade rewrites it after each switch, so a restart keeps the switch.',
     'global',
@@ -159,6 +178,11 @@ export function renderFrontConfig(c: FrontConfig): string {
     `  stats socket "${frontMount}/admin-\${SF_FRONT_ID}.sock" mode 600 level admin expose-fd listeners`,
     '  stats timeout 2m',
     `  hard-stop-after ${c.serverTimeoutSeconds}s`,
+    '',
+    // About 40,000 requests at some 25 bytes each; the oldest are dropped first.
+    `ring ${trafficRing}`,
+    '  format raw',
+    '  size 1048576',
     '',
     'resolvers docker',
     '  nameserver docker 127.0.0.11:53',
@@ -182,6 +206,9 @@ export function renderFrontConfig(c: FrontConfig): string {
     // An idle keep-alive connection is closed after its next answer, not under a request on its way,
     // when this front stops: the client reconnects to the front that took the listeners.
     '  option idle-close-on-response',
+    `  log ring@${trafficRing} local0`,
+    `  log-format "${trafficLogFormat}"`,
+    `  http-request set-log-level silent if { path ${probePaths.join(' ')} }`,
     '  default_backend sf',
     '',
     'backend sf',

@@ -41,6 +41,8 @@ export interface SlotState {
   total: number
   /** Connection and response errors it has caused. */
   errors: number
+  /** Its share of requests against the other slot's (fullWeight alone; a canary step splits it). */
+  weight: number
 }
 
 // srv_admin_state bits (HAProxy's server.h): FMAINT 0x01, IMAINT 0x02, RMAINT 0x20 hold a server out;
@@ -59,16 +61,16 @@ export function parseSlots(serversState: string, stat: string): SlotState[] {
   const [header, ...rows] = stat.split('\n').filter((l) => l.trim())
   const columns = (header ?? '').replace(/^# /, '').split(',')
   const column = (row: string[], name: string) => Number(row[columns.indexOf(name)] || 0)
-  const counters = new Map<string, { sessions: number; total: number; errors: number; checked: boolean; backup: boolean }>()
+  const counters = new Map<string, { sessions: number; total: number; errors: number; weight: number; checked: boolean; backup: boolean }>()
   for (const row of rows.map((r) => r.split(','))) {
     if (row[0] !== 'sf') continue
     const checked = /^L\dOK/.test(row[columns.indexOf('check_status')] ?? '')
     const backup = column(row, 'bck') === 1
-    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), checked, backup })
+    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), weight: column(row, 'weight'), checked, backup })
   }
   return slots.map((slot) => {
     const s = states.get(slot) ?? { addr: '-', op: 0, admin: maintBits }
-    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, checked: false, backup: false }
+    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, weight: 0, checked: false, backup: false }
     return { slot, addr: s.addr, up: s.op === 2, checked: s.op === 2 && checked, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, ...c }
   })
 }
@@ -78,12 +80,25 @@ export async function readSlots(socket: string): Promise<SlotState[]> {
 }
 
 /**
- * The slot the front sends new requests to: neither held out nor draining, and of two such, the one
- * that is not a backup (after a restart, the config's active slot is served and the other backs it up).
+ * The slot the front sends new requests to: neither held out nor draining. Of two such: the one that is
+ * not a backup (a front made before canary steps started the other slot as a backup), then the one up,
+ * then the one with the larger share (a canary step left behind by a killed run).
  */
 export function activeSlot(states: SlotState[]): Slot | null {
+  const rank = (s: SlotState) => [s.backup ? 0 : 1, s.up ? 1 : 0, s.weight]
   const open = states.filter((s) => !s.maint && !s.draining)
-  return (open.find((s) => !s.backup) ?? open[0])?.slot ?? null
+  const better = (a: SlotState, b: SlotState) => {
+    const [x, y] = [rank(a), rank(b)]
+    const at = x.findIndex((v, i) => v !== y[i])
+    return at >= 0 && x[at]! > y[at]! ? a : b
+  }
+  return open.length ? open.reduce((a, b) => better(b, a)).slot : null
+}
+
+/** Set a slot's weight (its share of requests against the other slot's); 0 to 256. */
+export async function setSlotWeight(socket: string, slot: Slot, weight: number): Promise<void> {
+  const answer = (await frontCommand(socket, `set server sf/${slot} weight ${weight}`)).trim()
+  if (answer) throw new DockerError(`the front refused "set server sf/${slot} weight ${weight}": ${answer}`)
 }
 
 /** What a front says of itself on its admin socket (show info). */

@@ -1,8 +1,10 @@
 // Replacing prod behind the front, without a gap: the new server starts in the free slot and is proven
 // on its own port; the front's runtime API makes its slot ready and, once the front's own check sees it
-// up, drains the old slot. The old server keeps running, with no request sent to it, until the new one
-// has passed a settle window; a failure inside the window switches back to it at once. Only then is it
-// drained with docker stop (the site's drain time) and removed.
+// up, gives it a share of the requests in canary steps (weights), then every request, draining the old
+// slot. The old server keeps running until the new one has passed a settle window. Each step and the
+// window judge the new server by its probes and by what its users got (analysis.ts, from the front's
+// traffic ring and counters); a failure switches back to the old server at once. Only then is the old
+// server drained with docker stop (the site's drain time) and removed.
 import { removeContainerArgs, renameArgs, startArgs, updateRestartArgs, type ContainerSpec } from '../docker/args.ts'
 import { drainContainer, showLogs } from '../docker/drain.ts'
 import { docker } from '../docker/engine.ts'
@@ -10,12 +12,14 @@ import { inspectContainer } from '../docker/inspect.ts'
 import { ProbeError } from '../errors.ts'
 import { fetchAnswer, urlOf } from '../probe.ts'
 import { proveCandidate } from './candidate.ts'
-import { otherSlot, type Slot } from './definition.ts'
+import { figuresOf, judge, type Figures, type Rules, type Verdict } from './analysis.ts'
+import { frontName, fullWeight, otherSlot, type Slot } from './definition.ts'
 import { UpgradeError } from './errors.ts'
 import { probeServer, type Expected } from './probes.ts'
-import { activeSlot, admitSlot, readSlots, setSlotState, waitForSlot } from './runtime-api.ts'
+import { activeSlot, admitSlot, readSlots, setSlotState, setSlotWeight, waitForSlot } from './runtime-api.ts'
 import { frontPaths, writeFrontConfig } from './setup.ts'
 import { asideName, type FrontSite } from './site.ts'
+import { readTraffic, trafficRingMissing, type TrafficReader } from './traffic.ts'
 
 /** The port a server in `slot` publishes on loopback for its direct probes; prod keeps it after the switch. */
 export const slotPort = (port: number, slot: Slot) => port + (slot === 'a' ? 1 : 2)
@@ -40,11 +44,42 @@ export interface FrontSwapOptions {
   probeDeadlineMs: number
   /** How long the new server must stay green behind the front before the old one is removed. */
   settleMs: number
+  /** The new server's shares in % (ascending, under 100) before it takes every request; none: straight to all. */
+  canary: number[]
+  /** How long each canary step lasts. */
+  stepMs: number
+  /** How the numbers judge the new server (see analysis.ts); null: the probes alone, as for up and rollback. */
+  rules: Rules | null
 }
 
-export type FrontSwapOutcome = { swapped: true; slot: Slot } | { swapped: false; error: string; rollback: string }
+export type FrontSwapOutcome = { swapped: true; slot: Slot; analysis: Verdict[] } | { swapped: false; error: string; rollback: string; analysis: Verdict[] }
+
+/**
+ * Why this front cannot run canary steps, or null. Both slots must be peers (a front made before canary
+ * steps started its free slot as a backup, which takes no share while the other is up) and the front
+ * must keep its traffic ring. Asked before anything is built.
+ */
+export async function canaryRefusal(site: FrontSite): Promise<string | null> {
+  const { socket } = frontPaths(site)
+  const backup = (await readSlots(socket)).find((s) => s.backup)
+  const ring = await trafficRingMissing(socket)
+  if (!backup && !ring) return null
+  const why = backup ? `its slot ${backup.slot} was started as a backup, which takes no share while the other slot is up` : ring
+  return `--canary: the front ${frontName(site.name)} was made before canary steps (${why}); run ${site.words.repair} first, which replaces it with no gap, or upgrade without --canary`
+}
 
 export async function frontSwap(site: FrontSite, o: FrontSwapOptions): Promise<FrontSwapOutcome> {
+  const { socket } = frontPaths(site)
+  // Read from the start: the ring's recent past is the old server's baseline.
+  const traffic = o.rules ? readTraffic(socket) : null
+  try {
+    return await swapWatched(site, o, traffic)
+  } finally {
+    traffic?.stop()
+  }
+}
+
+async function swapWatched(site: FrontSite, o: FrontSwapOptions, traffic: TrafficReader | null): Promise<FrontSwapOutcome> {
   const { name, env, progress } = site
   const { socket } = frontPaths(site)
   const old = activeSlot(await readSlots(socket))
@@ -53,28 +88,53 @@ export async function frontSwap(site: FrontSite, o: FrontSwapOptions): Promise<F
   const candidate = o.serverSpec(slot, port)
   await proveCandidate(site, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
 
-  let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})`)
+  const analysis: Verdict[] = []
+  const watch: Watch = { site, o, traffic, socket, slot, old, container: candidate.name }
+  const failed = async (verdict: Verdict): Promise<FrontSwapOutcome> => {
+    analysis.push(verdict)
+    // Back first, words after: the front's own check turns a failing server down within half a
+    // second, and until the old slot is ready again nothing would answer.
+    const rollback = await switchBack(site, slot, old, candidate.name)
+    progress.note(`new server ${candidate.name} failed (${verdict.stage}): ${verdict.reason}`)
+    await showLogs(candidate.name, env, progress)
+    await retire(site, candidate.name)
+    return { swapped: false, error: verdict.reason, rollback, analysis }
+  }
+
+  const steps = old ? o.canary : []
+  let done = progress.phase(`switch the front to slot ${slot} (${candidate.name})${steps.length ? ` for ${steps[0]}% of requests` : ''}`)
+  if (steps.length) await setShares(socket, slot, steps[0]!)
   if (!(await admitSlot(socket, slot, o.probeDeadlineMs))) {
     await showLogs(candidate.name, env, progress)
     await docker(removeContainerArgs(candidate.name, { force: true }), { env, allowFailure: true })
+    await setShares(socket, slot, 100)
     throw new UpgradeError(`the front's health check never saw ${candidate.name} ready on /api/ready, so ${name} was not touched`, 'candidate-failed')
   }
+  // The old server's baseline: what it answered in the time before the new one took a request.
+  const switchedAt = traffic?.requests.length ?? 0
+  const baseline = traffic && old ? baselineOf(traffic, old, switchedAt, o.rules!) : null
+  done(steps.length ? `the old slot ${old} keeps ${100 - steps[0]!}%` : undefined)
+
+  for (const share of steps) {
+    await setShares(socket, slot, share)
+    done = progress.phase(`canary ${share}%: judge ${candidate.name} beside the old server for ${o.stepMs / 1000}s`)
+    const verdict = await observe(watch, { stage: `canary ${share}%`, share }, o.stepMs, baseline, urlOf(slotProbeHost, port))
+    if (verdict.decision === 'fail') return await failed(verdict)
+    analysis.push(verdict)
+    done(verdict.reason)
+  }
+
+  done = progress.phase(`give slot ${slot} every request`)
+  await setSlotWeight(socket, slot, fullWeight)
   if (old) await setSlotState(socket, old, 'drain')
   await writeFrontConfig(site, slot)
   done(old ? `slot ${old} drains` : 'first server behind the front')
 
   // The old server keeps running, drained by the front, until the new one has settled: switching back
   // is then one runtime API call, and no request is lost to a restart.
-  const error = await settle(site, slot, candidate.name, o)
-  if (error) {
-    // Back first, words after: the front's own check turns the failing server down within half a
-    // second, and until the old slot is ready again nothing would answer.
-    const rollback = await switchBack(site, slot, old, candidate.name)
-    progress.note(`new server ${candidate.name} failed inside the settle window: ${error}`)
-    await showLogs(candidate.name, env, progress)
-    await retire(site, candidate.name)
-    return { swapped: false, error, rollback }
-  }
+  const settled = await settle(watch, baseline)
+  if (settled.decision === 'fail') return await failed(settled)
+  if (o.settleMs > 0 && o.rules) analysis.push(settled)
   if (old) {
     // Short requests are over by now. Slow work and long-lived streams may remain: the server's own
     // drain lets the work finish and ends the streams, so this wait is short.
@@ -91,60 +151,134 @@ export async function frontSwap(site: FrontSite, o: FrontSwapOptions): Promise<F
   await docker(updateRestartArgs(name, 'unless-stopped'), { env })
   done = progress.phase('clean up')
   await docker(removeContainerArgs(asideName(name), { force: true }), { env, allowFailure: true })
-  if (old) await setSlotState(socket, old, 'maint')
+  if (old) {
+    await setSlotState(socket, old, 'maint')
+    await setSlotWeight(socket, old, fullWeight)
+  }
   done()
-  return { swapped: true, slot }
+  return { swapped: true, slot, analysis }
+}
+
+/** Give the new slot `share` % of the requests and the old one the rest (both full at 100). */
+async function setShares(socket: string, slot: Slot, share: number): Promise<void> {
+  const weight = Math.round((share / 100) * fullWeight)
+  await setSlotWeight(socket, slot, weight)
+  await setSlotWeight(socket, otherSlot(slot), share >= 100 ? fullWeight : fullWeight - weight)
+}
+
+/** What the old server answered in the `baselineSeconds` before the new one took its first request. */
+function baselineOf(traffic: TrafficReader, old: Slot, until: number, rules: Rules): Figures {
+  const since = Math.floor(Date.now() / 1000) - rules.baselineSeconds
+  return figuresOf(traffic.requests.slice(0, until).filter((r) => r.at >= since), old, 0)
+}
+
+/** What a stage is judged from. */
+interface Watch {
+  site: FrontSite
+  o: FrontSwapOptions
+  traffic: TrafficReader | null
+  socket: string
+  slot: Slot
+  old: Slot | null
+  container: string
+}
+
+/** How often the numbers are judged while a stage runs; the probes and error counters are read every settlePollMs. */
+const judgeEveryMs = 500
+
+/**
+ * Watch the new server for `ms`: its /api/ready at `readyUrl` answering 200, no connection or response
+ * error counted against it, and its numbers (every judgeEveryMs, and once more at the end) against the
+ * old server's beside it or, with too few of those, the baseline. The first failure ends it.
+ */
+async function observe(w: Watch, stage: { stage: string; share: number }, ms: number, baseline: Figures | null, readyUrl: string): Promise<Verdict> {
+  const { socket, slot, old, traffic } = w
+  const counters = async () => {
+    const states = await readSlots(socket)
+    return { now: states.find((s) => s.slot === slot)?.errors ?? 0, old: states.find((s) => s.slot === old)?.errors ?? 0 }
+  }
+  const start = await counters()
+  const from = traffic?.requests.length ?? 0
+  const figures = async () => {
+    const c = await counters()
+    const requests = traffic?.requests.slice(from) ?? []
+    const beside = old ? figuresOf(requests, old, c.old - start.old) : null
+    const against = beside && w.o.rules && beside.requests >= w.o.rules.minRequests ? beside : baseline
+    return { now: figuresOf(requests, slot, c.now - start.now), against }
+  }
+  const verdict = async (final: boolean): Promise<Verdict> => {
+    const f = await figures()
+    if (!w.o.rules) return { ...stage, decision: f.now.errors ? 'fail' : 'pass', rule: f.now.errors ? 'errors' : 'probes', reason: f.now.errors ? `the front counted ${f.now.errors} connection or response error(s) against the new server` : 'the probes passed', old: f.against, new: f.now }
+    if (traffic?.unavailable && final) return { ...judge(stage, f.against, f.now, w.o.rules, final), decision: 'inconclusive', rule: 'probes', reason: `inconclusive: ${traffic.unavailable}` }
+    return judge(stage, f.against, f.now, w.o.rules, final)
+  }
+  const end = Date.now() + ms
+  let judgedAt = Date.now()
+  while (Date.now() < end) {
+    const ready = await fetchAnswer(`${readyUrl}/api/ready`, { timeoutMs: 3000 }).catch((e: Error) => ({ status: 0, text: e.message }))
+    if (ready.status !== 200) {
+      return { ...(await verdict(false)), decision: 'fail', rule: 'probes', reason: `${readyUrl}/api/ready answered ${ready.status || 'nothing'} (${stage.stage})` }
+    }
+    const quick = (await counters()).now - start.now
+    if (quick > 0 || Date.now() - judgedAt >= judgeEveryMs) {
+      judgedAt = Date.now()
+      const v = await verdict(false)
+      if (v.decision === 'fail') return v
+    }
+    await new Promise((r) => setTimeout(r, settlePollMs))
+  }
+  return verdict(true)
 }
 
 /**
- * The settle window: the new prod's probes through the front, then, for `settleMs`, /api/ready through
- * the front answering 200 and the front counting no connection or response error against its slot.
- * Returns what went wrong, or null.
+ * The settle window: the new prod's probes through the front, then, for `settleMs`, the new server
+ * watched as in a canary step with every request its own (see observe).
  */
-async function settle(site: FrontSite, slot: Slot, container: string, o: FrontSwapOptions): Promise<string | null> {
-  const { env, progress } = site
+async function settle(w: Watch, baseline: Figures | null): Promise<Verdict> {
+  const { site, o, container } = w
   const url = urlOf(o.probeHost, site.port)
-  const done = progress.phase(`settle: ${container} green through ${url} for ${o.settleMs / 1000}s`)
+  const stage = { stage: 'settle', share: 100 }
+  const done = site.progress.phase(`settle: ${container} green through ${url} for ${o.settleMs / 1000}s`)
   try {
-    await probeServer(url, o.expected, { deadlineMs: o.probeDeadlineMs, container, env })
+    await probeServer(url, o.expected, { deadlineMs: o.probeDeadlineMs, container, env: site.env })
   } catch (error) {
-    return (error as Error).message
+    const none = { requests: 0, errors5xx: 0, errors: 0, p50Ms: null, p95Ms: null }
+    return { ...stage, decision: 'fail', rule: 'probes', reason: (error as Error).message, old: baseline, new: none }
   }
-  const { socket } = frontPaths(site)
-  const errorsAt = async () => (await readSlots(socket)).find((s) => s.slot === slot)?.errors ?? 0
-  const before = await errorsAt()
-  const end = Date.now() + o.settleMs
-  while (Date.now() < end) {
-    const ready = await fetchAnswer(`${url}/api/ready`, { timeoutMs: 3000 }).catch((e: Error) => ({ status: 0, text: e.message }))
-    if (ready.status !== 200) return `${url}/api/ready answered ${ready.status || 'nothing'} inside the settle window`
-    const errors = (await errorsAt()) - before
-    if (errors > 0) return `the front counted ${errors} connection or response error(s) against the new server inside the settle window`
-    await new Promise((r) => setTimeout(r, settlePollMs))
-  }
-  done()
-  return null
+  const verdict = await observe(w, stage, o.settleMs, baseline, url)
+  if (verdict.decision !== 'fail') done(o.rules && o.settleMs > 0 ? verdict.reason : undefined)
+  return verdict
 }
 
-/** Put the old server back: it still runs, drained; make its slot ready and hold the new one out. */
+/** Put the old server back: it still runs, drained or beside the new one; give it every request and hold the new one out. */
 async function switchBack(site: FrontSite, failed: Slot, old: Slot | null, candidate: string): Promise<string> {
   const { name, env, progress } = site
   const { socket } = frontPaths(site)
   const done = progress.phase(`switch back to ${name}`)
-  // The usual case first, with no docker call in the way: the old server runs, drained and checked.
-  if (old && (await admitSlot(socket, old, 2000))) {
+  const oldState = (await readSlots(socket)).find((s) => s.slot === old)
+  // The usual cases first, with no docker call in the way: the old server runs, checked, and either
+  // still takes its share (a canary step) or is drained.
+  if (old && oldState?.up && !oldState.maint && !oldState.draining) {
+    await setSlotWeight(socket, old, fullWeight)
+    await setSlotState(socket, failed, 'maint')
+  } else if (old && (await admitSlot(socket, old, 2000))) {
+    await setSlotWeight(socket, old, fullWeight)
     await setSlotState(socket, failed, 'maint')
   } else {
     const oldProd = await inspectContainer(name, env)
     if (!oldProd || !old) {
       done('nothing to switch back to')
+      await setSlotWeight(socket, failed, fullWeight)
       await docker(renameArgs(candidate, name), { env })
       await docker(updateRestartArgs(name, 'unless-stopped'), { env })
       throw new UpgradeError(`the new ${name} failed inside the settle window and there is no previous server to switch back to; it keeps serving`, 'rolled-back')
     }
     if (!oldProd.running) await docker(startArgs(name), { env })
     if (!(await admitSlot(socket, old, 60_000))) throw new ProbeError(`the old server ${name} did not turn ready behind the front again; see docker logs ${name}`)
+    await setSlotWeight(socket, old, fullWeight)
     await setSlotState(socket, failed, 'maint')
   }
+  await setSlotWeight(socket, failed, fullWeight)
   await writeFrontConfig(site, old)
   done(`old ${name} serves again`)
   return `switched the front back to the old ${name}, which serves again`

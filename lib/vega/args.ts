@@ -10,6 +10,10 @@ export interface UpgradeArgs {
   probeDeadlineMs: number
   /** Behind the front: how long the new server must stay green before the old one is removed. */
   settleMs: number
+  /** Behind the front: the new server's shares in % before it takes every request (--canary 10,50). */
+  canary: number[]
+  /** How long each canary step lasts. */
+  stepMs: number
   /** Also append the JSON events to this file (a server streams it to the page). */
   eventsFile: string | undefined
   /** The upgrader container this run is, when a server started it (recorded in the lock). */
@@ -23,6 +27,9 @@ export const upgradeUsage = `flags:
   --probe-timeout <s>  how long the candidate and the new prod get to pass their probes (default 90)
   --settle <s>         behind the front (SF_VEGA_FRONT=haproxy): how long the new server must stay green
                        before the old one is removed; a failure inside it switches back (default 5)
+  --canary <p,p…>      behind the front: give the new server these shares of the requests (in %, rising,
+                       each 1-99) one step at a time, judged at each step, before it takes them all
+  --step <s>           how long each canary step lasts (default 30)
   --events-file <f>    also append the JSON events to <f>, an absolute path (set by the server's upgrade endpoint)
   --container <name>   this run is the upgrader container <name> (set by the server): recorded in the lock`
 
@@ -32,7 +39,7 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
   try {
     ;({ values } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, settle: { type: 'string' }, 'events-file': { type: 'string' }, container: { type: 'string' }, verbose: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'lock-wait': { type: 'string' }, 'probe-timeout': { type: 'string' }, settle: { type: 'string' }, canary: { type: 'string' }, step: { type: 'string' }, 'events-file': { type: 'string' }, container: { type: 'string' }, verbose: { type: 'boolean' } },
     }))
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n${upgradeUsage}`)
@@ -43,6 +50,7 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
     return Number(raw) * 1000
   }
   if (values['dry-run'] && !accepts.dryRun) throw new ConfigError('--dry-run: only docker:vega:upgrade has a dry run; docker:vega:status shows what a rollback would put back (the previous release)')
+  if (values.step !== undefined && values.canary === undefined) throw new ConfigError('--step: sets how long each canary step lasts, so it needs --canary (such as --canary 10,50 --step 30)')
   const eventsFile = values['events-file']
   if (eventsFile !== undefined && !path.isAbsolute(eventsFile)) throw new ConfigError(`--events-file ${JSON.stringify(eventsFile)}: must be an absolute path`)
   const container = values.container
@@ -53,7 +61,22 @@ export function parseUpgradeArgs(argv: string[], accepts: { dryRun: boolean } = 
     lockWaitMs: seconds('lock-wait', values['lock-wait'], 0, 0),
     probeDeadlineMs: seconds('probe-timeout', values['probe-timeout'], 90, 1),
     settleMs: seconds('settle', values.settle, 5, 0),
+    canary: parseCanary(values.canary),
+    stepMs: seconds('step', values.step, 30, 1),
     eventsFile,
     container,
   }
+}
+
+/** `--canary 10,50`: rising shares in %, each a whole number from 1 to 99. */
+export function parseCanary(raw: string | undefined): number[] {
+  if (raw === undefined) return []
+  const shares = raw.split(',').map((p) => p.trim())
+  const bad = shares.find((p) => !/^\d{1,2}$/.test(p) || Number(p) < 1)
+  if (bad !== undefined || shares.length > 10) {
+    throw new ConfigError(`--canary ${JSON.stringify(raw)}: must be up to 10 shares in %, each a whole number from 1 to 99, separated by commas (such as --canary 10,50)${bad === undefined ? '' : `; ${JSON.stringify(bad)} is not one`}`)
+  }
+  const numbers = shares.map(Number)
+  if (numbers.some((n, i) => i > 0 && n <= numbers[i - 1]!)) throw new ConfigError(`--canary ${JSON.stringify(raw)}: the shares must rise (such as 10,50): each step gives the new server more of the requests`)
+  return numbers
 }

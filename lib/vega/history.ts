@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
+import { verdictSchema } from '../front/analysis.ts'
 import { sideSchema, type LockHolder } from '../front/lock.ts'
 import type { UpgradeContext } from './context.ts'
 import type { Release } from './releases.ts'
@@ -18,6 +19,7 @@ export const historyEntrySchema = z.object({
   outcome: z.enum(['upgraded', 'rolled-back', 'candidate-failed', 'rollback-failed', 'failed', 'abandoned']),
   rollback: z.string().nullable().describe('What the automatic rollback did, if one ran.'),
   error: z.string().nullable(),
+  analysis: z.array(verdictSchema).optional().describe('Behind the front: the verdict of each canary step and of the settle window, with the numbers of old and new.'),
 })
 export type HistoryEntry = z.infer<typeof historyEntrySchema>
 

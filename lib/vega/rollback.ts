@@ -52,7 +52,7 @@ export async function rollbackVega(ctx: UpgradeContext, o: { lockWaitMs: number;
     const inputs = { ...vegaInputs(ctx, preflight, path.join(dist.releases, `${previous.buildId}.json`)), image: previous.imageId }
     const expected = { commit: previous.commit, buildId: previous.buildId }
     const swap = front
-      ? await frontSwap(frontSite(ctx), { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: 0 })
+      ? await frontSwap(frontSite(ctx), { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: 0, canary: [], stepMs: 0, rules: null })
       : await swapProd({ env, progress, spec: vegaContainer(inputs), expected, probeUrl: prodUrl, stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME, probeDeadlineMs: o.probeDeadlineMs })
     if (!swap.swapped) throw new UpgradeError(`the previous release failed its probes (${swap.error}); ${swap.rollback}`, 'rolled-back', swap.rollback)
     await recordServing(config.SF_HOME, name, { ...previous, at: started })

@@ -89,7 +89,7 @@ async function upBehindFront(ctx: VegaContext, preflight: Preflight, inputs: Veg
   done = progress.phase('converge')
   const notes = await convergeFront(site, 90_000)
   done(notes.length ? notes.join('; ') : 'nothing left over')
-  const swap = await frontSwap(site, { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0 })
+  const swap = await frontSwap(site, { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: 90_000, settleMs: 0, canary: [], stepMs: 0, rules: null })
   if (!swap.swapped) throw new ProbeError(`the new ${config.SF_VEGA_NAME} failed behind the front (${swap.error}); ${swap.rollback}`)
   progress.note(`${portHolderName(config.SF_VEGA_NAME)} owns ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT}, ${frontName(config.SF_VEGA_NAME)} serves it; ${config.SF_VEGA_NAME} serves in slot ${swap.slot}`)
   return waitServing(ctx, inputs, preflight.probeHost)

@@ -9,12 +9,13 @@ import { ConfigError } from '../errors.ts'
 import { proveCandidate } from '../front/candidate.ts'
 import { frontName, otherSlot, portHolderName } from '../front/definition.ts'
 import { RollbackError, UpgradeError } from '../front/errors.ts'
+import { analysisRules, type Verdict } from '../front/analysis.ts'
 import { acquireLock, lockFile } from '../front/lock.ts'
 import type { Expected } from '../front/probes.ts'
 import { activeSlot, readSlots } from '../front/runtime-api.ts'
 import { findFront, frontPaths, publishesPort } from '../front/setup.ts'
 import { candidateName } from '../front/site.ts'
-import { frontSwap, slotPort, slotProbeHost } from '../front/swap.ts'
+import { canaryRefusal, frontSwap, slotPort, slotProbeHost } from '../front/swap.ts'
 import { urlOf } from '../probe.ts'
 import { rememberCurrentBuild } from '../release/web-host.ts'
 import { candidateSpec, vegaContainer, type VegaInputs } from './container.ts'
@@ -38,6 +39,9 @@ export interface UpgradeOptions {
   probeDeadlineMs: number
   /** Behind the front: the settle window (see lib/front/swap.ts). */
   settleMs: number
+  /** Behind the front: the new server's shares in % before it takes every request; none: straight to all. */
+  canary: number[]
+  stepMs: number
   /** How the run was started, for the lock and the history. */
   command: string
   /** The upgrader container this run is, when a server started it (see upgrader.ts). */
@@ -64,6 +68,9 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   if (existingFront && publishesPort(existingFront)) {
     throw new ConfigError(`${frontName(name)} publishes ${config.SF_VEGA_BIND}:${config.SF_VEGA_PORT} itself (it was made before the port holder ${portHolderName(name)}): run npm run docker:vega:up once, which moves it behind the holder (a gap of about a second, said when it happens), then upgrade`)
   }
+  if (o.canary.length && !front) throw new ConfigError('--canary: canary steps give the new server a share of the requests through the front; with SF_VEGA_FRONT=none there is none: set SF_VEGA_FRONT=haproxy and run npm run docker:vega:up, or upgrade without --canary')
+  const refusal = o.canary.length && existingFront?.running ? await canaryRefusal(frontSite(ctx)) : null
+  if (refusal) throw new ConfigError(refusal)
   done()
   const prodUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT)
   const candidateUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT + 1)
@@ -85,6 +92,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const started = new Date().toISOString()
   let from: Release | null = null
   let to: Release | null = null
+  let analysis: Verdict[] = []
   let restoreCheckout = async () => {}
   progress.watch(() => lock.record({ action: 'upgrade', from: side(from), to: side(to), phases: { ...progress.phases }, current: progress.current }))
   try {
@@ -107,13 +115,28 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     const expected = { commit: to.commit, buildId: to.buildId }
 
     const swap = front
-      ? await frontSwap(frontSite(ctx), { serverSpec: (slot, port) => slotServerSpec(inputs, slot, port), expected, probeHost: preflight.probeHost, probeDeadlineMs: o.probeDeadlineMs, settleMs: o.settleMs })
-      : await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)
-    if (!swap.swapped) throw new UpgradeError(`the new ${name} failed its probes (${swap.error}); rolled back: ${swap.rollback}`, 'rolled-back', swap.rollback)
+      ? await frontSwap(frontSite(ctx), {
+          serverSpec: (slot, port) => slotServerSpec(inputs, slot, port),
+          expected,
+          probeHost: preflight.probeHost,
+          probeDeadlineMs: o.probeDeadlineMs,
+          settleMs: o.settleMs,
+          canary: o.canary,
+          stepMs: o.stepMs,
+          rules: analysisRules(config),
+        })
+      : { ...(await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)), analysis: [] }
+    analysis = swap.analysis
+    for (const verdict of analysis) ctx.progress.event('analysis', { ...verdict })
+    if (!swap.swapped) {
+      const failed = analysis.find((v) => v.decision === 'fail')
+      const why = failed && failed.rule !== 'probes' ? `was judged by its traffic (${failed.stage}: ${failed.reason})` : `failed its probes (${swap.error})`
+      throw new UpgradeError(`the new ${name} ${why}; rolled back: ${swap.rollback}`, 'rolled-back', swap.rollback)
+    }
     await recordServing(config.SF_HOME, name, to)
     await recordDeployment(config)
     await pruneAfterDeploy(ctx)
-    const result = { ...entry(ctx, 'upgraded', from, to, null, null), at: started }
+    const result = { ...entry(ctx, 'upgraded', from, to, null, null), at: started, analysis }
     await appendHistory(config.SF_HOME, result)
     return result
   } catch (caught) {
@@ -122,7 +145,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
     await docker(removeContainerArgs(candidateName(name), { force: true }), { env, allowFailure: true })
     const outcome = error instanceof UpgradeError ? error.outcome : error instanceof RollbackError ? 'rollback-failed' : 'failed'
     const rollback = error instanceof UpgradeError ? error.rollback : null
-    await appendHistory(config.SF_HOME, { ...entry(ctx, outcome, from, to, rollback, (error as Error).message), at: started })
+    await appendHistory(config.SF_HOME, { ...entry(ctx, outcome, from, to, rollback, (error as Error).message), at: started, analysis })
     throw error
   } finally {
     await lock.release()

@@ -18,7 +18,7 @@ function configFor(t: TestContext, env: Env = {}): SfConfig {
   return readConfig({ SF_HOME: '/home/deploy/.sf', ...env }, { checkout, home: dir })
 }
 
-const target: DockerTarget = { kind: 'docker', name: 'sf-test', port: 4100, bind: '127.0.0.1' }
+const target: DockerTarget = { kind: 'docker', name: 'sf-test', port: 4100, bind: '127.0.0.1', canary: [], step: 30 }
 
 describe('a docker target', () => {
   test("gives the front its name, port, bind, the environment's drain time and front image, and a state folder of its own under SF_HOME", (t) => {

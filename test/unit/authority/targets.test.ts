@@ -42,7 +42,7 @@ describe('the targets file', () => {
     )
     assert.deepEqual(targets, {
       test: { kind: 'kubernetes', context: 'k3s', namespace: 'sf-test', deployment: 'sf', container: 'sf', url: 'http://sf:4000', rolloutTimeoutSeconds: 900 },
-      prod: { kind: 'docker', name: 'sf-prod', port: 4100, bind: '127.0.0.1' },
+      prod: { kind: 'docker', name: 'sf-prod', port: 4100, bind: '127.0.0.1', canary: [], step: 30 },
     })
   })
 
@@ -60,6 +60,19 @@ describe('the targets file', () => {
       'targets.prod.port: must be a whole number, written without quotes',
       'targets.prod.bind: must be an IP address such as 127.0.0.1; docker publishes ports on addresses',
       'targets.prod: unknown key replicas',
+    ])
+  })
+
+  test('reads canary steps of a docker target, and refuses shares out of range or not rising', () => {
+    const head = 'targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n'
+    const prod = parseTargets(`${head}  prod: {kind: docker, name: sf-prod, port: 4100, canary: [10, 50], step: 20}\n`, 'targets.yaml').prod
+    assert.deepEqual(prod.kind === 'docker' && [prod.canary, prod.step], [[10, 50], 20])
+    assert.deepEqual(problemsOf(`${head}  prod: {kind: docker, name: sf-prod, port: 4100, canary: [10, 100], step: 0}\n`), [
+      'targets.prod.canary.1: each share must be a whole number from 1 to 99',
+      'targets.prod.step: must be a whole number of seconds from 1 to 86400',
+    ])
+    assert.deepEqual(problemsOf(`${head}  prod: {kind: docker, name: sf-prod, port: 4100, canary: [50, 10]}\n`), [
+      'targets.prod.canary: the shares must rise, such as [10, 50]: each step gives the new server more of the requests',
     ])
   })
 

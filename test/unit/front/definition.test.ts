@@ -72,10 +72,12 @@ describe('renderFrontConfig', () => {
     assert.match(config, /^ {2}bind :4000$/m)
   })
 
-  test('routes to the active slot, keeps the other as its checked backup, and checks /api/ready every 250 ms', () => {
-    // After an engine or host restart, whichever slot's server came back ready gets the requests.
-    assert.match(config, /^ {2}server a sf-server-vega-slot-a:4000 backup$/m)
-    assert.match(config, /^ {2}server b sf-server-vega-slot-b:4000$/m)
+  test('routes to both slots as peers of equal weight, each checked on /api/ready every 250 ms', () => {
+    // After an engine or host restart, whichever slot's server came back ready gets the requests; at
+    // run time an upgrade's canary step gives each slot its share by weight, which a backup would not take.
+    assert.match(config, /^ {2}server a sf-server-vega-slot-a:4000 weight 100$/m)
+    assert.match(config, /^ {2}server b sf-server-vega-slot-b:4000 weight 100$/m)
+    assert.doesNotMatch(config, /backup/)
     assert.match(config, /^ {2}option httpchk GET \/api\/ready$/m)
     assert.match(config, /default-server .*resolvers docker resolve-prefer ipv4 check inter 250ms fastinter 100ms fall 2 rise 1/)
     assert.match(config, /^ {2}nameserver docker 127\.0\.0\.11:53$/m)
@@ -97,6 +99,13 @@ describe('renderFrontConfig', () => {
 
   test('with no active slot yet, holds both out', () => {
     const none = renderFrontConfig({ name: 'x', active: null, serverTimeoutSeconds: 610 })
-    assert.equal(none.match(/^ {2}server [ab] \S+ disabled$/gm)?.length, 2)
+    assert.equal(none.match(/^ {2}server [ab] \S+ weight 100 disabled$/gm)?.length, 2)
+  })
+
+  test('logs every request but the probes to its traffic ring, with time, server, status and response time', () => {
+    assert.match(config, /^ring sf-traffic\n {2}format raw\n {2}size \d+$/m)
+    assert.match(config, /^ {2}log ring@sf-traffic local0$/m)
+    assert.match(config, /^ {2}log-format "%Ts %s %ST %Tr"$/m)
+    assert.match(config, /^ {2}http-request set-log-level silent if \{ path \/api\/healthz \/api\/ready \/api\/version \}$/m)
   })
 })

@@ -20,8 +20,8 @@ const withState = (slot: 'a' | 'b', op: number, admin: number) =>
 const withColumn = (slot: 'a' | 'b', name: string, value: string) => withCounters(slot, { [name]: value })
 
 /** The stat sample with one server's columns set (current sessions, total, errors, check status). */
-function withCounters(slot: 'a' | 'b', c: Record<string, number | string>): string {
-  const [header, ...rows] = stat.split('\n')
+function withCounters(slot: 'a' | 'b', c: Record<string, number | string>, base = stat): string {
+  const [header, ...rows] = base.split('\n')
   const columns = header!.replace(/^# /, '').split(',')
   return [header, ...rows.map((row) => {
     const f = row.split(',')
@@ -34,8 +34,8 @@ function withCounters(slot: 'a' | 'b', c: Record<string, number | string>): stri
 describe('parseSlots', () => {
   test('reads a drained slot and a slot held out by the config, neither up', () => {
     assert.deepEqual(parseSlots(state, stat), [
-      { slot: 'a', addr: '127.0.0.1', up: false, checked: false, maint: false, draining: true, backup: false, sessions: 0, total: 0, errors: 0 },
-      { slot: 'b', addr: '127.0.0.1', up: false, checked: false, maint: true, draining: false, backup: false, sessions: 0, total: 0, errors: 0 },
+      { slot: 'a', addr: '127.0.0.1', up: false, checked: false, maint: false, draining: true, backup: false, sessions: 0, total: 0, errors: 0, weight: 1 },
+      { slot: 'b', addr: '127.0.0.1', up: false, checked: false, maint: true, draining: false, backup: false, sessions: 0, total: 0, errors: 0, weight: 1 },
     ])
   })
 
@@ -62,7 +62,7 @@ describe('parseSlots', () => {
 
   test('a slot the answers do not name is held out', () => {
     const [a] = parseSlots('', '')
-    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, checked: false, maint: true, draining: false, backup: false, sessions: 0, total: 0, errors: 0 })
+    assert.deepEqual(a, { slot: 'a', addr: '-', up: false, checked: false, maint: true, draining: false, backup: false, sessions: 0, total: 0, errors: 0, weight: 0 })
   })
 })
 
@@ -81,6 +81,19 @@ describe('activeSlot', () => {
     assert.equal(activeSlot(slots), 'a')
     // Slot a's server did not come back (its name does not resolve): the backup serves.
     assert.equal(activeSlot(parseSlots(both.replace(/^(3 sf \d a \S+) \d+ \d+ /m, '$1 0 32 '), backupStat)), 'b')
+  })
+
+  test('of two open peers, is the one up, then the one with the larger share (a canary step a killed run left)', () => {
+    const both = withState('a', 2, 0).replace(/^(3 sf \d b \S+) \d+ \d+ /m, '$1 2 0 ')
+    const shares = (a: number, b: number) => withCounters('b', { weight: b }, withCounters('a', { weight: a }))
+    assert.equal(activeSlot(parseSlots(both, shares(10, 90))), 'b')
+    assert.equal(activeSlot(parseSlots(both, shares(90, 10))), 'a')
+    const aDown = withState('a', 0, 0).replace(/^(3 sf \d b \S+) \d+ \d+ /m, '$1 2 0 ')
+    assert.equal(activeSlot(parseSlots(aDown, shares(90, 10))), 'b')
+  })
+
+  test('reads each slot\'s weight', () => {
+    assert.deepEqual(parseSlots(state, withColumn('b', 'weight', '37')).map((s) => s.weight), [1, 37])
   })
 })
 

@@ -16,7 +16,7 @@ function configError(argv: string[]): ConfigError {
 
 describe('parseUpgradeArgs', () => {
   test('without flags: human output, a real run, refuse a held lock, 90 s for the probes', () => {
-    assert.deepEqual(parseUpgradeArgs([]), { json: false, dryRun: false, lockWaitMs: 0, probeDeadlineMs: 90_000, settleMs: 5000, eventsFile: undefined, container: undefined })
+    assert.deepEqual(parseUpgradeArgs([]), { json: false, dryRun: false, lockWaitMs: 0, probeDeadlineMs: 90_000, settleMs: 5000, canary: [], stepMs: 30_000, eventsFile: undefined, container: undefined })
   })
 
   test('reads every flag, seconds as milliseconds', () => {
@@ -26,6 +26,8 @@ describe('parseUpgradeArgs', () => {
       lockWaitMs: 30_000,
       probeDeadlineMs: 120_000,
       settleMs: 5000,
+      canary: [],
+      stepMs: 30_000,
       eventsFile: '/h/u.jsonl',
       container: 'sf-upgrader',
     })
@@ -62,5 +64,22 @@ describe('parseUpgradeArgs', () => {
     const unknown = configError(['--force'])
     assert.equal(unknown.message, `Unknown option '--force'\n${upgradeUsage}`)
     assert.match(configError(['now']).message, /^Unexpected argument 'now'.*\nflags:\n/)
+  })
+})
+
+describe('--canary and --step', () => {
+  test('reads rising shares and the step in seconds', () => {
+    const args = parseUpgradeArgs(['--canary', '10,50', '--step', '12'])
+    assert.deepEqual([args.canary, args.stepMs], [[10, 50], 12_000])
+    assert.deepEqual(parseUpgradeArgs(['--canary', '25']).canary, [25])
+  })
+
+  test('refuses shares that are not whole numbers from 1 to 99, that do not rise, and --step without --canary', () => {
+    assert.throws(() => parseUpgradeArgs(['--canary', '10,100']), /--canary "10,100": must be up to 10 shares in %, each a whole number from 1 to 99.*"100" is not one/)
+    assert.throws(() => parseUpgradeArgs(['--canary', '0']), /"0" is not one/)
+    assert.throws(() => parseUpgradeArgs(['--canary', '10,x']), /"x" is not one/)
+    assert.throws(() => parseUpgradeArgs(['--canary', '50,10']), /the shares must rise/)
+    assert.throws(() => parseUpgradeArgs(['--step', '10']), /--step: .* needs --canary/)
+    assert.throws(() => parseUpgradeArgs(['--canary', '10', '--step', '0']), /--step "0": must be a whole number of seconds from 1/)
   })
 })

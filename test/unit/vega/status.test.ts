@@ -18,8 +18,8 @@ function status(over: Partial<VegaStatus> = {}): VegaStatus {
     lock: { state: 'free' },
     history: [],
     front: { running: true, exitCode: 0, image: 'haproxy:lts', restartCount: 0, slots: [
-      { slot: 'a', addr: '172.18.0.2', up: true, checked: true, maint: true, draining: false, backup: true, sessions: 0, total: 10, errors: 0 },
-      { slot: 'b', addr: '172.18.0.3', up: true, checked: true, maint: false, draining: false, backup: false, sessions: 0, total: 4, errors: 0 },
+      { slot: 'a', addr: '172.18.0.2', up: true, checked: true, maint: true, draining: false, backup: true, sessions: 0, total: 10, errors: 0, weight: 100 },
+      { slot: 'b', addr: '172.18.0.3', up: true, checked: true, maint: false, draining: false, backup: false, sessions: 0, total: 4, errors: 0, weight: 100 },
     ], error: null,
     holder: { name: 'sf-server-vega-port', running: true, exitCode: 0, since: '2026-11-30T04:00:00Z', ports: ['127.0.0.1:4000'] },
     containers: [frontContainer()] },
