@@ -80,6 +80,15 @@ export function describeFigures(f: Figures): string {
   return `${f.requests} requests, ${f.errors5xx} 5xx (${shownPercent(percentOf(f))}), ${time}${errors}`
 }
 
+/** A verdict as people read it: what decided, then the numbers of old and new. */
+export function describeVerdict(v: Verdict): string[] {
+  return [
+    `${v.stage}: ${v.decision}${v.rule ? ` (${v.rule})` : ''}: ${v.reason}`,
+    `  old: ${v.old ? describeFigures(v.old) : 'no figures'}`,
+    `  new: ${describeFigures(v.new)}`,
+  ]
+}
+
 /**
  * The verdict on the new server from its figures and the old one's. `final`: the stage is over, so too
  * few requests make it inconclusive; before that, only a failure is final and too few requests pass for

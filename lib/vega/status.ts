@@ -1,7 +1,7 @@
 // docker:vega:status: what runs (version, image, uptime, readiness) and the last attempts.
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
-import { frontDir, frontFiles, frontName, type Slot } from '../front/definition.ts'
+import { frontDir, frontFiles, frontName, fullWeight, type Slot } from '../front/definition.ts'
 import { lockFile } from '../front/lock.ts'
 import { describeLock, lockState, type LockState } from '../front/lock-state.ts'
 import { inDeadNamespace } from '../front/ensure.ts'
@@ -10,6 +10,7 @@ import { findPortHolder, frontSocket, listFronts, publishesPort } from '../front
 import { asideName, candidateName } from '../front/site.ts'
 import type { ReleaseManifest } from '../release/manifest.ts'
 import { fetchAnswer, urlOf } from '../probe.ts'
+import { describeVerdict } from '../front/analysis.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
 import { readReleases, type Releases } from './releases.ts'
 import { probeHostFor } from './preflight.ts'
@@ -122,7 +123,8 @@ export function formatStatus(s: VegaStatus): string {
       lines.push(`    ${c.name}: ${what}, image ${c.image}${role ? `; ${role}` : ''}`)
     }
     for (const slot of f.slots ?? []) {
-      const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : slot.backup ? 'ready as the backup' : 'ready'
+      const share = !slot.maint && !slot.draining && slot.weight !== fullWeight ? ` with weight ${slot.weight} of ${fullWeight} (a canary step)` : ''
+      const state = slot.maint ? 'maintenance' : slot.draining ? 'draining' : slot.backup ? 'ready as the backup' : `ready${share}`
       lines.push(`    slot ${slot.slot}: ${state}, ${slot.up ? 'up' : 'down'} at ${slot.addr}, ${slot.sessions} request(s) now, ${slot.total} served, ${slot.errors} error(s)`)
     }
   }
@@ -135,6 +137,7 @@ export function formatStatus(s: VegaStatus): string {
   for (const h of s.history) {
     const total = Object.values(h.phases).reduce((a, b) => a + b, 0)
     lines.push(`    ${h.at} ${h.action} ${h.outcome} ${h.from?.commit?.slice(0, 12) ?? '-'} -> ${h.to?.commit?.slice(0, 12) ?? '-'} in ${(total / 1000).toFixed(1)}s by ${h.by}${h.error ? `: ${h.error.split('\n')[0]}` : ''}`)
+    for (const v of h.analysis ?? []) lines.push(...describeVerdict(v).map((l) => `      ${l}`))
   }
   return lines.join('\n')
 }

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.ts'
 import { proveCandidate } from '../front/candidate.ts'
 import { frontName, otherSlot, portHolderName } from '../front/definition.ts'
 import { RollbackError, UpgradeError } from '../front/errors.ts'
-import { analysisRules, type Verdict } from '../front/analysis.ts'
+import { analysisRules, describeVerdict, type Verdict } from '../front/analysis.ts'
 import { acquireLock, lockFile } from '../front/lock.ts'
 import type { Expected } from '../front/probes.ts'
 import { activeSlot, readSlots } from '../front/runtime-api.ts'
@@ -127,7 +127,10 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
         })
       : { ...(await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)), analysis: [] }
     analysis = swap.analysis
-    for (const verdict of analysis) ctx.progress.event('analysis', { ...verdict })
+    for (const verdict of analysis) {
+      ctx.progress.event('analysis', { ...verdict })
+      for (const line of describeVerdict(verdict)) ctx.progress.note(line)
+    }
     if (!swap.swapped) {
       const failed = analysis.find((v) => v.decision === 'fail')
       const why = failed && failed.rule !== 'probes' ? `was judged by its traffic (${failed.stage}: ${failed.reason})` : `failed its probes (${swap.error})`
