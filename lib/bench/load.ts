@@ -25,6 +25,8 @@ export interface LoadOptions {
   /** Longest wait for the answer's headers, and then for its body. */
   timeoutMs: number
   now: Clock
+  /** A client's pause after each answer, as a person between clicks; none: as fast as answers come. */
+  pauseMs?: number
 }
 
 export interface Load {
@@ -44,6 +46,7 @@ export function startLoad(o: LoadOptions): Load {
       const sample = await timedGet(client, o.path, {}, o.now)
       samples.push(sample)
       if (typeof sample.outcome === 'string') await sleep(o.errorPauseMs)
+      else if (o.pauseMs) await sleep(o.pauseMs)
     }
   })
   return {

@@ -90,6 +90,13 @@ export function describeVerdict(v: Verdict): string[] {
 }
 
 /**
+ * Before a stage ends, latency is judged only over this many times the minimum of requests: a new
+ * process answers its first requests slowly (Next loads each route on its first request, V8 has not
+ * compiled the hot paths yet), and a small sample's p95 is those first requests.
+ */
+export const earlyLatencyFactor = 5
+
+/**
  * The verdict on the new server from its figures and the old one's. `final`: the stage is over, so too
  * few requests make it inconclusive; before that, only a failure is final and too few requests pass for
  * now. Connection and response errors fail it whatever the count: the front saw the server break.
@@ -108,7 +115,8 @@ export function judge(stage: { stage: string; share: number }, old: Figures | nu
   if (newPercent > rules.max5xxPercent && newPercent > oldPercent) {
     return verdict('fail', '5xx', `${shownPercent(newPercent)} of the new server's ${now.requests} answers were 5xx (limit ${rules.max5xxPercent}%, old server ${baseline ? shownPercent(oldPercent) : 'no baseline'})`)
   }
-  if (baseline?.p95Ms != null && now.p95Ms !== null && now.p95Ms > rules.latencyFactor * baseline.p95Ms && now.p95Ms > rules.latencyFloorMs) {
+  const latencyJudged = final || now.requests >= earlyLatencyFactor * rules.minRequests
+  if (latencyJudged && baseline?.p95Ms != null && now.p95Ms !== null && now.p95Ms > rules.latencyFactor * baseline.p95Ms && now.p95Ms > rules.latencyFloorMs) {
     return verdict('fail', 'latency', `the new server's p95 is ${now.p95Ms} ms, over ${rules.latencyFactor} x the old server's ${baseline.p95Ms} ms and over ${rules.latencyFloorMs} ms`)
   }
   const against = baseline ? 'beside the old server' : 'with no baseline from the old server (too few requests): 5xx judged against the limit alone, latency not judged'

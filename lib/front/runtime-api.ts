@@ -52,26 +52,27 @@ const drainBits = 0x08 | 0x10
 
 /** Parse `show servers state sf` and `show stat` into one state per slot. Pure. */
 export function parseSlots(serversState: string, stat: string): SlotState[] {
-  const states = new Map<string, { addr: string; op: number; admin: number }>()
+  const states = new Map<string, { addr: string; op: number; admin: number; weight: number }>()
   for (const line of serversState.split('\n')) {
     const f = line.trim().split(/\s+/)
-    // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ...
-    if (f.length > 6 && f[1] === 'sf' && /^\d+$/.test(f[0]!)) states.set(f[3]!, { addr: f[4]!, op: Number(f[5]), admin: Number(f[6]) })
+    // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight ... The weight set
+    // (uweight), not show stat's effective one, which a server in maintenance does not follow.
+    if (f.length > 7 && f[1] === 'sf' && /^\d+$/.test(f[0]!)) states.set(f[3]!, { addr: f[4]!, op: Number(f[5]), admin: Number(f[6]), weight: Number(f[7]) })
   }
   const [header, ...rows] = stat.split('\n').filter((l) => l.trim())
   const columns = (header ?? '').replace(/^# /, '').split(',')
   const column = (row: string[], name: string) => Number(row[columns.indexOf(name)] || 0)
-  const counters = new Map<string, { sessions: number; total: number; errors: number; weight: number; checked: boolean; backup: boolean }>()
+  const counters = new Map<string, { sessions: number; total: number; errors: number; checked: boolean; backup: boolean }>()
   for (const row of rows.map((r) => r.split(','))) {
     if (row[0] !== 'sf') continue
     const checked = /^L\dOK/.test(row[columns.indexOf('check_status')] ?? '')
     const backup = column(row, 'bck') === 1
-    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), weight: column(row, 'weight'), checked, backup })
+    counters.set(row[1]!, { sessions: column(row, 'scur'), total: column(row, 'stot'), errors: column(row, 'econ') + column(row, 'eresp'), checked, backup })
   }
   return slots.map((slot) => {
-    const s = states.get(slot) ?? { addr: '-', op: 0, admin: maintBits }
-    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, weight: 0, checked: false, backup: false }
-    return { slot, addr: s.addr, up: s.op === 2, checked: s.op === 2 && checked, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, ...c }
+    const s = states.get(slot) ?? { addr: '-', op: 0, admin: maintBits, weight: 0 }
+    const { checked, ...c } = counters.get(slot) ?? { sessions: 0, total: 0, errors: 0, checked: false, backup: false }
+    return { slot, addr: s.addr, up: s.op === 2, checked: s.op === 2 && checked, maint: (s.admin & maintBits) !== 0, draining: (s.admin & drainBits) !== 0, weight: s.weight, ...c }
   })
 }
 

@@ -50,6 +50,8 @@ export interface FrontSwapOptions {
   stepMs: number
   /** How the numbers judge the new server (see analysis.ts); null: the probes alone, as for up and rollback. */
   rules: Rules | null
+  /** Told each verdict as it is reached, so a page can show a step before the next one. */
+  onVerdict?: (verdict: Verdict) => void
 }
 
 export type FrontSwapOutcome = { swapped: true; slot: Slot; analysis: Verdict[] } | { swapped: false; error: string; rollback: string; analysis: Verdict[] }
@@ -89,9 +91,13 @@ async function swapWatched(site: FrontSite, o: FrontSwapOptions, traffic: Traffi
   await proveCandidate(site, candidate, o.expected, urlOf(slotProbeHost, port), o.probeDeadlineMs)
 
   const analysis: Verdict[] = []
+  const record = (verdict: Verdict) => {
+    analysis.push(verdict)
+    o.onVerdict?.(verdict)
+  }
   const watch: Watch = { site, o, traffic, socket, slot, old, container: candidate.name }
   const failed = async (verdict: Verdict): Promise<FrontSwapOutcome> => {
-    analysis.push(verdict)
+    record(verdict)
     // Back first, words after: the front's own check turns a failing server down within half a
     // second, and until the old slot is ready again nothing would answer.
     const rollback = await switchBack(site, slot, old, candidate.name)
@@ -120,7 +126,7 @@ async function swapWatched(site: FrontSite, o: FrontSwapOptions, traffic: Traffi
     done = progress.phase(`canary ${share}%: judge ${candidate.name} beside the old server for ${o.stepMs / 1000}s`)
     const verdict = await observe(watch, { stage: `canary ${share}%`, share }, o.stepMs, baseline, urlOf(slotProbeHost, port))
     if (verdict.decision === 'fail') return await failed(verdict)
-    analysis.push(verdict)
+    record(verdict)
     done(verdict.reason)
   }
 
@@ -134,7 +140,7 @@ async function swapWatched(site: FrontSite, o: FrontSwapOptions, traffic: Traffi
   // is then one runtime API call, and no request is lost to a restart.
   const settled = await settle(watch, baseline)
   if (settled.decision === 'fail') return await failed(settled)
-  if (o.settleMs > 0 && o.rules) analysis.push(settled)
+  if (o.settleMs > 0 && o.rules) record(settled)
   if (old) {
     // Short requests are over by now. Slow work and long-lived streams may remain: the server's own
     // drain lets the work finish and ends the streams, so this wait is short.

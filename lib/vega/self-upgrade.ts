@@ -11,6 +11,7 @@ import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import { SfError } from '../errors.ts'
 import { gitState, type GitState } from '../git.ts'
+import { parseCanary } from './args.ts'
 import { readDeployment } from './deployment.ts'
 import { lockFile } from '../front/lock.ts'
 import { describeLock, lockState, type EngineHost, type LockState } from '../front/lock-state.ts'
@@ -29,24 +30,47 @@ export class SelfUpgradeRefused extends SfError {
 export interface SelfUpgradeRequest {
   /** Refuse unless the checkout's HEAD is this commit (or starts with it). */
   expectCommit?: string
+  /** The new server's shares in % before it takes every request (docker:vega:upgrade --canary). */
+  canary?: number[]
+  /** Seconds each canary step lasts (--step). */
+  step?: number
 }
 
-/** The request body: empty, or a JSON object with an optional expectCommit. */
+const bodyShape = '{} or {"expectCommit": "<commit>", "canary": [10, 50], "step": 30}'
+
+/** The request body: empty, or a JSON object with any of expectCommit, canary and step. */
 export function parseSelfUpgradeBody(text: string): SelfUpgradeRequest {
   if (text.trim() === '') return {}
   let body: unknown
   try {
     body = JSON.parse(text)
   } catch (error) {
-    throw new SelfUpgradeRefused(`the body is not JSON (${(error as Error).message}): send {} or {"expectCommit": "<commit>"}`, 400)
+    throw new SelfUpgradeRefused(`the body is not JSON (${(error as Error).message}): send ${bodyShape}`, 400)
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SelfUpgradeRefused('the body must be a JSON object: {} or {"expectCommit": "<commit>"}', 400)
-  const unknown = Object.keys(body).filter((k) => k !== 'expectCommit')
-  if (unknown.length) throw new SelfUpgradeRefused(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: the body takes only expectCommit`, 400)
-  const expect = (body as { expectCommit?: unknown }).expectCommit
-  if (expect === undefined) return {}
-  if (typeof expect !== 'string' || !/^[0-9a-f]{7,40}$/.test(expect)) throw new SelfUpgradeRefused(`expectCommit ${quotedStart(expect)}: must be 7 to 40 lower-case hex digits of a commit`, 400)
-  return { expectCommit: expect }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SelfUpgradeRefused(`the body must be a JSON object: ${bodyShape}`, 400)
+  const fields = ['expectCommit', 'canary', 'step']
+  const unknown = Object.keys(body).filter((k) => !fields.includes(k))
+  if (unknown.length) throw new SelfUpgradeRefused(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: the body takes only expectCommit, canary and step`, 400)
+  const { expectCommit: expect, canary, step } = body as { expectCommit?: unknown; canary?: unknown; step?: unknown }
+  const request: SelfUpgradeRequest = {}
+  if (expect !== undefined) {
+    if (typeof expect !== 'string' || !/^[0-9a-f]{7,40}$/.test(expect)) throw new SelfUpgradeRefused(`expectCommit ${quotedStart(expect)}: must be 7 to 40 lower-case hex digits of a commit`, 400)
+    request.expectCommit = expect
+  }
+  if (canary !== undefined) {
+    if (!Array.isArray(canary) || !canary.every((n) => Number.isInteger(n))) throw new SelfUpgradeRefused(`canary ${quotedStart(canary)}: must be a list of shares in %, such as [10, 50]`, 400)
+    try {
+      request.canary = parseCanary(canary.join(','))
+    } catch (error) {
+      throw new SelfUpgradeRefused((error as Error).message.replace(/^--canary "[^"]*"/, `canary ${quotedStart(canary)}`), 400)
+    }
+  }
+  if (step !== undefined) {
+    if (!Number.isInteger(step) || (step as number) < 1 || (step as number) > 86_400) throw new SelfUpgradeRefused(`step ${quotedStart(step)}: must be a whole number of seconds from 1 to 86400`, 400)
+    if (!request.canary?.length) throw new SelfUpgradeRefused('step: sets how long each canary step lasts, so it needs canary (such as {"canary": [10, 50], "step": 30})', 400)
+    request.step = step as number
+  }
+  return request
 }
 
 /** A value as JSON, cut to its first 60 characters: an answer never echoes all of what it refuses. */
@@ -116,7 +140,7 @@ export async function startSelfUpgrade(config: SfConfig, env: Env, action: Upgra
   fs.mkdirSync(upgradesDir(config.SF_HOME, name), { recursive: true, mode: 0o700 })
   const staleLock = lock.state === 'stale' ? describeLock(lock) : null
   const line = (fields: Record<string, unknown>) => fs.appendFileSync(file, JSON.stringify(fields) + '\n')
-  line({ event: 'requested', id, action, at: new Date().toISOString(), by: `server ${self.name}`, container: upgraderName(name), expectCommit: request.expectCommit ?? null, staleLock })
+  line({ event: 'requested', id, action, at: new Date().toISOString(), by: `server ${self.name}`, container: upgraderName(name), expectCommit: request.expectCommit ?? null, canary: request.canary ?? [], step: request.step ?? null, staleLock })
   const spec = upgraderContainer({
     name,
     id,
@@ -129,6 +153,8 @@ export async function startSelfUpgrade(config: SfConfig, env: Env, action: Upgra
     dockerSocket: deployment.env.SF_DOCKER_SOCKET ?? '/var/run/docker.sock',
     dockerGid: fs.statSync(config.SF_DOCKER_SOCKET).gid,
     deployment: deployment.env,
+    canary: request.canary ?? [],
+    stepSeconds: request.step,
   })
   const started = await docker(runDetachedArgs(spec), { env, allowFailure: true })
   if (started.code !== 0) {

@@ -124,13 +124,13 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
           canary: o.canary,
           stepMs: o.stepMs,
           rules: analysisRules(config),
+          onVerdict: (verdict) => {
+            ctx.progress.event('analysis', { ...verdict })
+            for (const line of describeVerdict(verdict)) ctx.progress.note(line)
+          },
         })
       : { ...(await directSwap(ctx, inputs, expected, candidateUrl, prodUrl, o.probeDeadlineMs)), analysis: [] }
     analysis = swap.analysis
-    for (const verdict of analysis) {
-      ctx.progress.event('analysis', { ...verdict })
-      for (const line of describeVerdict(verdict)) ctx.progress.note(line)
-    }
     if (!swap.swapped) {
       const failed = analysis.find((v) => v.decision === 'fail')
       const why = failed && failed.rule !== 'probes' ? `was judged by its traffic (${failed.stage}: ${failed.reason})` : `failed its probes (${swap.error})`

@@ -27,6 +27,9 @@ export interface UpgraderInputs {
   dockerGid: number
   /** The deployment's recorded variables (deployment.ts); only the deployment variables among them are used. */
   deployment: Record<string, string>
+  /** An upgrade's canary steps (--canary) and their length in seconds (--step); none by default. */
+  canary?: number[]
+  stepSeconds?: number
 }
 
 const scripts: Record<UpgraderAction, string> = {
@@ -53,6 +56,12 @@ export function eventsFile(sfHome: string, name: string, id: string): string {
   return path.join(upgradesDir(sfHome, name), `${id}.jsonl`)
 }
 
+/** --canary and --step for an upgrade that asked for steps; nothing otherwise. */
+function canaryArgs(u: UpgraderInputs): string[] {
+  if (u.action !== 'upgrade' || !u.canary?.length) return []
+  return ['--canary', u.canary.join(','), ...(u.stepSeconds ? ['--step', String(u.stepSeconds)] : [])]
+}
+
 export function upgraderContainer(u: UpgraderInputs): ContainerSpec {
   const name = upgraderName(u.name)
   const same = (p: string) => ({ source: p, target: p })
@@ -61,7 +70,7 @@ export function upgraderContainer(u: UpgraderInputs): ContainerSpec {
     name,
     image: u.image,
     // tsx from the checkout's own node_modules: the upgrader runs the checkout's code, as the CLI would.
-    command: ['node', '--import', 'tsx', scripts[u.action], '--events-file', eventsFile(u.sfHome, u.name, u.id), '--container', name],
+    command: ['node', '--import', 'tsx', scripts[u.action], '--events-file', eventsFile(u.sfHome, u.name, u.id), '--container', name, ...canaryArgs(u)],
     env: {
       ...deploymentVariablesOf(u.deployment),
       SF_VEGA_NAME: u.name,

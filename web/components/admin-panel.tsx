@@ -9,7 +9,26 @@ interface Overview {
   checkout: { commit: string; dirty: boolean } | { error: string }
   unavailable: string | null
   lock: { state: 'free' } | { state: 'held' | 'stale'; holder: { pid: number; host: string; command: string; since: string }; why?: string } | null
-  history: { at: string; action: string; outcome: string; from: { commit: string | null } | null; to: { commit: string | null } | null; phases: Record<string, number>; error: string | null }[]
+  history: { at: string; action: string; outcome: string; from: { commit: string | null } | null; to: { commit: string | null } | null; phases: Record<string, number>; error: string | null; analysis?: Verdict[] }[]
+}
+
+/** What one canary step or the settle window judged (lib/front/analysis.ts). */
+interface Figures {
+  requests: number
+  errors5xx: number
+  errors: number
+  p50Ms: number | null
+  p95Ms: number | null
+}
+
+interface Verdict {
+  stage: string
+  share: number
+  decision: 'pass' | 'fail' | 'inconclusive'
+  rule: string | null
+  reason: string
+  old: Figures | null
+  new: Figures
 }
 
 interface Phase {
@@ -23,6 +42,7 @@ interface Run {
   action: string
   phases: Phase[]
   notes: string[]
+  analysis: Verdict[]
   outcome: { outcome: string; error?: string } | null
 }
 
@@ -34,6 +54,8 @@ export function AdminPanel() {
   const [overview, setOverview] = useState<Overview | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [run, setRun] = useState<Run | null>(null)
+  const [canary, setCanary] = useState('')
+  const [step, setStep] = useState('')
   const stop = useRef<(() => void) | null>(null)
 
   useEffect(() => setToken(sessionStorage.getItem(tokenKey)), [])
@@ -63,7 +85,7 @@ export function AdminPanel() {
 
   const follow = (t: string, id: string, action: string) => {
     stop.current?.()
-    setRun({ id, action, phases: [], notes: [], outcome: null })
+    setRun({ id, action, phases: [], notes: [], analysis: [], outcome: null })
     stop.current = followEvents(
       `/api/server-upgrade/${id}/events`,
       auth(t),
@@ -84,10 +106,12 @@ export function AdminPanel() {
     if (!token || !overview) return
     setError(null)
     const expect = 'commit' in overview.checkout && action === 'upgrade' ? { expectCommit: overview.checkout.commit } : {}
+    // The server checks the steps and names what is wrong; the page only sends what was typed.
+    const steps = action === 'upgrade' && canary.trim() ? { canary: canary.split(',').map((p) => Number(p.trim())), ...(step.trim() ? { step: Number(step) } : {}) } : {}
     const r = await fetch(action === 'upgrade' ? '/api/server-upgrade' : '/api/server-upgrade/rollback', {
       method: 'POST',
       headers: { ...auth(token), 'content-type': 'application/json' },
-      body: JSON.stringify(expect),
+      body: JSON.stringify({ ...expect, ...steps }),
     }).catch((e: Error) => e)
     if (r instanceof Error) return setError(r.message)
     const body = await r.json()
@@ -142,6 +166,14 @@ export function AdminPanel() {
         </p>
       )}
       <div className="actions">
+        <label>
+          Canary steps (% of requests){' '}
+          <input type="text" inputMode="numeric" placeholder="none, or 10,50" value={canary} onChange={(e) => setCanary(e.target.value)} data-testid="canary" size={8} />
+        </label>
+        <label>
+          each for{' '}
+          <input type="number" min={1} placeholder="30" value={step} onChange={(e) => setStep(e.target.value)} data-testid="step" style={{ width: '5em' }} /> s
+        </label>
         <button type="button" data-testid="upgrade" disabled={!overview || !!overview.unavailable || running} onClick={() => void start('upgrade')}>
           Upgrade to {checkout && 'commit' in checkout ? short(checkout.commit) : 'HEAD'}
         </button>
@@ -164,6 +196,7 @@ export function AdminPanel() {
                 <th>Outcome</th>
                 <th>From → to</th>
                 <th>Took</th>
+                <th>Judged by its traffic</th>
               </tr>
             </thead>
             <tbody>
@@ -178,6 +211,13 @@ export function AdminPanel() {
                     <code>{short(h.from?.commit)}</code> → <code>{short(h.to?.commit)}</code>
                   </td>
                   <td>{(Object.values(h.phases).reduce((a, b) => a + b, 0) / 1000).toFixed(1)}s</td>
+                  <td data-testid="history-verdict">
+                    {(h.analysis ?? []).map((v) => (
+                      <span key={v.stage} title={v.reason} className={v.decision === 'fail' ? 'problems' : undefined}>
+                        {v.stage}: {v.decision} (new {v.new.requests} req, {v.new.errors5xx} 5xx, p95 {v.new.p95Ms ?? '-'} ms){' '}
+                      </span>
+                    ))}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -225,6 +265,7 @@ function RunView({ run }: { run: Run }) {
           </li>
         ))}
       </ol>
+      {run.analysis.length > 0 && <VerdictTable verdicts={run.analysis} />}
       {run.outcome && (
         <p className={run.outcome.outcome === 'upgraded' || (run.action === 'rollback' && run.outcome.outcome === 'rolled-back') ? 'outcome ok' : 'outcome problems'} data-testid="outcome" role="status">
           {run.outcome.outcome}
@@ -232,6 +273,38 @@ function RunView({ run }: { run: Run }) {
         </p>
       )}
     </div>
+  )
+}
+
+/** Each verdict with the numbers of the old and the new server, the rule that decided and why. */
+function VerdictTable({ verdicts }: { verdicts: Verdict[] }) {
+  const figures = (f: Figures | null) => (f ? `${f.requests} req, ${f.errors5xx} 5xx, p50 ${f.p50Ms ?? '-'} ms, p95 ${f.p95Ms ?? '-'} ms${f.errors ? `, ${f.errors} errors` : ''}` : '-')
+  return (
+    <table data-testid="analysis">
+      <thead>
+        <tr>
+          <th>Stage</th>
+          <th>Verdict</th>
+          <th>Old server</th>
+          <th>New server</th>
+          <th>Why</th>
+        </tr>
+      </thead>
+      <tbody>
+        {verdicts.map((v) => (
+          <tr key={v.stage} className={v.decision === 'fail' ? 'problems' : undefined}>
+            <td>{v.stage}</td>
+            <td>
+              {v.decision}
+              {v.rule ? ` (${v.rule})` : ''}
+            </td>
+            <td>{figures(v.old)}</td>
+            <td>{figures(v.new)}</td>
+            <td>{v.reason}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }
 
@@ -245,6 +318,7 @@ function applyEvent(run: Run, event: string, data: Record<string, unknown>): Run
     return { ...run, phases }
   }
   if (event === 'note') return { ...run, notes: [...run.notes.slice(-50), String(data.text)] }
+  if (event === 'analysis') return { ...run, analysis: [...run.analysis, data as unknown as Verdict] }
   if (event === 'outcome') return { ...run, outcome: { outcome: String(data.outcome), ...(data.error ? { error: String(data.error) } : {}) } }
   return run
 }

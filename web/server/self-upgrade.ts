@@ -7,7 +7,7 @@ import { serverContext } from './context.ts'
 import { log } from './log.ts'
 import { bodyText, json, refuseUnlessAdmin } from './respond.ts'
 
-/** {} or {"expectCommit": "<40 hex>"} is some 60 bytes. */
+/** {"expectCommit": "<40 hex>", "canary": [..], "step": n} is some 120 bytes. */
 const maxBodyBytes = 4096
 
 /** Refusals first, each before anything is started; then the upgrader, and 202 with where to follow it. */
@@ -18,7 +18,7 @@ export async function startFromRequest(request: Request, action: UpgraderAction)
   if (foreign) return json({ error: foreign }, 403)
   try {
     const text = await bodyText(request, maxBodyBytes)
-    if (text === null) return json({ error: `the body is over ${maxBodyBytes} bytes: send {} or {"expectCommit": "<commit>"}` }, 413)
+    if (text === null) return json({ error: `the body is over ${maxBodyBytes} bytes: send {} or {"expectCommit": "<commit>", "canary": [10, 50], "step": 30}` }, 413)
     const body = parseSelfUpgradeBody(text)
     const started = await startSelfUpgrade(serverContext().config, process.env, action, body)
     log(`${action} ${started.id} started in container ${started.container}${started.staleLock ? ` (${started.staleLock})` : ''}`)

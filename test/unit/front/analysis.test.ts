@@ -72,6 +72,12 @@ describe('judge', () => {
     assert.equal(judge(stage, figures(5, 0, 1), figures(100, 0, 400), rules, true).decision, 'pass', 'no baseline')
   })
 
+  test('before the end of a stage, judges latency only over five times the minimum of requests (a new process is slow at first)', () => {
+    assert.equal(judge(stage, figures(100, 0, 40), figures(99, 0, 400), rules, false).decision, 'pass')
+    assert.equal(judge(stage, figures(100, 0, 40), figures(100, 0, 400), rules, false).decision, 'fail')
+    assert.equal(judge(stage, figures(100, 0, 40), figures(21, 0, 400), rules, true).decision, 'fail')
+  })
+
   test('fails on any connection or response error, whatever the count', () => {
     const v = judge(stage, null, figures(2, 0, 1, 1), rules, false)
     assert.deepEqual([v.decision, v.rule], ['fail', 'errors'])

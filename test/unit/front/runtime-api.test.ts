@@ -16,6 +16,10 @@ const stat = sample('show-stat.csv')
 const withState = (slot: 'a' | 'b', op: number, admin: number) =>
   state.replace(new RegExp(`^(3 sf \\d ${slot} \\S+) \\d+ \\d+ `, 'm'), `$1 ${op} ${admin} `)
 
+/** A servers-state answer with one server's weight (srv_uweight) set. */
+const withWeight = (states: string, slot: 'a' | 'b', weight: number) =>
+  states.replace(new RegExp(`^(3 sf \\d ${slot} \\S+ \\d+ \\d+) \\d+ `, 'm'), `$1 ${weight} `)
+
 /** The stat sample with one column of one server set. */
 const withColumn = (slot: 'a' | 'b', name: string, value: string) => withCounters(slot, { [name]: value })
 
@@ -85,15 +89,15 @@ describe('activeSlot', () => {
 
   test('of two open peers, is the one up, then the one with the larger share (a canary step a killed run left)', () => {
     const both = withState('a', 2, 0).replace(/^(3 sf \d b \S+) \d+ \d+ /m, '$1 2 0 ')
-    const shares = (a: number, b: number) => withCounters('b', { weight: b }, withCounters('a', { weight: a }))
-    assert.equal(activeSlot(parseSlots(both, shares(10, 90))), 'b')
-    assert.equal(activeSlot(parseSlots(both, shares(90, 10))), 'a')
+    const shares = (states: string, a: number, b: number) => withWeight(withWeight(states, 'a', a), 'b', b)
+    assert.equal(activeSlot(parseSlots(shares(both, 10, 90), stat)), 'b')
+    assert.equal(activeSlot(parseSlots(shares(both, 90, 10), stat)), 'a')
     const aDown = withState('a', 0, 0).replace(/^(3 sf \d b \S+) \d+ \d+ /m, '$1 2 0 ')
-    assert.equal(activeSlot(parseSlots(aDown, shares(90, 10))), 'b')
+    assert.equal(activeSlot(parseSlots(shares(aDown, 90, 10), stat)), 'b')
   })
 
-  test('reads each slot\'s weight', () => {
-    assert.deepEqual(parseSlots(state, withColumn('b', 'weight', '37')).map((s) => s.weight), [1, 37])
+  test('reads the weight each slot was set, which show stat does not follow while a slot is held out', () => {
+    assert.deepEqual(parseSlots(withWeight(state, 'b', 37), stat).map((s) => s.weight), [1, 37])
   })
 })
 

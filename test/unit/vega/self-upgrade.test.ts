@@ -13,6 +13,11 @@ describe('the upgrade request body', () => {
     assert.deepEqual(parseSelfUpgradeBody('{"expectCommit":"0123456789abcdef"}'), { expectCommit: '0123456789abcdef' })
   })
 
+  test('takes canary steps and their length, as the CLI does', () => {
+    assert.deepEqual(parseSelfUpgradeBody('{"canary":[10,50],"step":20}'), { canary: [10, 50], step: 20 })
+    assert.deepEqual(parseSelfUpgradeBody('{"canary":[25]}'), { canary: [25] })
+  })
+
   test('anything else is a 400 that names the problem', () => {
     for (const [body, message] of [
       ['{', /not JSON/],
@@ -21,6 +26,11 @@ describe('the upgrade request body', () => {
       ['{"expectCommit":"HEAD"}', /7 to 40 lower-case hex/],
       ['{"expectCommit":12}', /7 to 40/],
       ['{"force":true}', /unknown field\(s\) "force"/],
+      ['{"canary":"10,50"}', /canary "10,50": must be a list of shares in %/],
+      ['{"canary":[10,100]}', /canary \[10,100\]: must be up to 10 shares in %, each a whole number from 1 to 99/],
+      ['{"canary":[50,10]}', /the shares must rise/],
+      ['{"canary":[10],"step":0}', /step 0: must be a whole number of seconds from 1 to 86400/],
+      ['{"step":10}', /step: .* needs canary/],
     ] as const) {
       assert.throws(() => parseSelfUpgradeBody(body), (e: unknown) => e instanceof SelfUpgradeRefused && e.status === 400 && message.test(e.message), body)
     }

@@ -44,6 +44,13 @@ describe('the upgrader container', () => {
     ])
   })
 
+  test('passes canary steps to an upgrade as the CLI takes them, and never to a rollback', () => {
+    const tail = (u: UpgraderInputs) => upgraderContainer(u).command.slice(-4)
+    assert.deepEqual(tail({ ...inputs, canary: [10, 50], stepSeconds: 20 }), ['--canary', '10,50', '--step', '20'])
+    assert.deepEqual(upgraderContainer({ ...inputs, canary: [10] }).command.slice(-2), ['--canary', '10'])
+    assert.ok(!upgraderContainer({ ...inputs, action: 'rollback', canary: [10] }).command.includes('--canary'))
+  })
+
   test('takes only the deployment variables from deployment.json, whatever else the file holds', () => {
     const planted = { SF_VEGA_PORT: '4100', LD_PRELOAD: '/tmp/evil.so', NODE_OPTIONS: '--require /tmp/evil.js', DOCKER_HOST: 'tcp://elsewhere:2375', SF_ADMIN_TOKEN: 'x'.repeat(20), SF_HOME: '/elsewhere' }
     const env = upgraderContainer({ ...inputs, deployment: planted }).env

@@ -7,7 +7,7 @@ import { startFromRequest } from '../../../server/self-upgrade.ts'
 
 export const dynamic = 'force-dynamic'
 
-/** Admin: start upgrading this server to the checkout's HEAD (body: {} or {"expectCommit": "<commit>"}). */
+/** Admin: start upgrading this server to the checkout's HEAD (body: {} or {"expectCommit": "<commit>", "canary": [10, 50], "step": 30}, each field optional). */
 export function POST(request: Request) {
   return startFromRequest(request, 'upgrade')
 }
