@@ -90,7 +90,8 @@ if (engine) {
           targets,
           [
             'targets:',
-            `  test: {kind: docker, name: ${names.test}, port: ${testPort}, bind: 127.0.0.1}`,
+            // Canary steps on test: its second rollout (below) has an old server to take a share from.
+            `  test: {kind: docker, name: ${names.test}, port: ${testPort}, bind: 127.0.0.1, canary: [50], step: 2}`,
             `  prod: {kind: docker, name: ${names.prod}, port: ${prodPort}, bind: 127.0.0.1}`,
             '',
           ].join('\n'),
@@ -168,6 +169,10 @@ if (engine) {
       const again = await npm(repoRoot, 'deploy-test', [], env)
       assert.equal(again.code, 0, again.stderr)
       assert.match(again.stderr, new RegExp(`removed the leftover ${names.test}-candidate`))
+      // Judged in its canary step and settle window, with nobody but the probes asking: the probes decide.
+      assert.match(again.stderr, /canary 50%: judge \S+ beside the old server for 2s/)
+      assert.match(again.stderr, /canary 50%: inconclusive, inconclusive: 0 requests \(fewer than 20\); the probes decided/)
+      assert.match(again.stderr, /settle: inconclusive, inconclusive: 0 requests/)
       assert.deepEqual((await containerNames(`name=^${names.test}`)).sort(), [names.test, `${names.test}-front`, `${names.test}-port`])
       assert.equal((await version(urls.test)).runningImage.digest, published.digest)
     })

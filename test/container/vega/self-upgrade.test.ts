@@ -180,7 +180,7 @@ if (engine) {
       })
     })
 
-    test('the page starts an upgrade, shows the phases as they come, and the new commit in the footer without a reload', { skip: fs.existsSync(chromiumPath) ? false : `${chromiumPath} is missing` }, async () => {
+    test('the page starts an upgrade with a canary step, shows the phases as they come, each verdict with its numbers, and the new commit in the footer without a reload', { skip: fs.existsSync(chromiumPath) ? false : `${chromiumPath} is missing` }, async () => {
       await withLogs(containers, async () => {
         const commit = scratch.commit('web/app/page.tsx', (t) => t.replace('// upgraded by itself\n', '// upgraded from the page\n'), 'a release started from the page')
         browser = await chromium.launch({
@@ -194,6 +194,8 @@ if (engine) {
         await page.keyboard.press('Enter')
         await page.locator('[data-testid=checkout-commit]').waitFor({ timeout: 10_000 })
         assert.equal(await page.locator('[data-testid=checkout-commit]').textContent(), commit.slice(0, 12))
+        await page.locator('[data-testid=canary]').fill('50')
+        await page.locator('[data-testid=step]').fill('2')
         await page.locator('[data-testid=upgrade]').focus()
         await page.keyboard.press('Enter')
         // Phases appear one by one while the upgrade runs.
@@ -205,6 +207,12 @@ if (engine) {
         assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'upgraded')
         const phases = await page.locator('[data-testid=phases] li .phase-name').allTextContents()
         assert.equal(new Set(phases).size >= 8, true, JSON.stringify(phases))
+        assert.ok(phases.some((p) => p.startsWith('canary 50%: judge')), JSON.stringify(phases))
+        // Nobody but the probes asked: each stage is inconclusive and says how many requests it saw.
+        const verdicts = await page.locator('[data-testid=analysis] tbody tr').allTextContents()
+        assert.deepEqual(verdicts.map((v) => v.split('inconclusive')[0]), ['canary 50%', 'settle'], JSON.stringify(verdicts))
+        assert.ok(verdicts.every((v) => /0 req, 0 5xx/.test(v)), JSON.stringify(verdicts))
+        await page.locator('[data-testid=history-verdict]').first().waitFor({ timeout: 10_000 })
         await page.waitForFunction(`document.querySelector('[data-testid=commit]')?.textContent === ${JSON.stringify(commit.slice(0, 12))}`, undefined, { timeout: 30_000 })
         assert.equal(await page.evaluate('window.sameDocument'), true, 'no reload')
         await page.setViewportSize({ width: 400, height: 900 })
