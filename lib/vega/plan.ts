@@ -64,6 +64,9 @@ export interface FrontPlanInputs {
   candidateUrl: string
   stopTimeout: number
   settleSeconds: number
+  /** The new server's shares in % before it takes every request, each judged for stepSeconds. */
+  canary: number[]
+  stepSeconds: number
 }
 
 /** The upgrade behind the front: runtime API commands where the direct mode stops and starts containers. */
@@ -80,13 +83,12 @@ export function frontUpgradePlan(p: FrontPlanInputs): PlanStep[] {
     },
     { step: 'candidate', what: `start ${p.candidate.name} in slot ${p.slot}`, commands: [runDetachedArgs(p.candidate)] },
     { step: 'probe candidate', what: probes, commands: [] },
+    ...frontSwitchSteps(p),
     {
-      step: 'switch',
-      what: `take slot ${p.slot} out of maintenance, sent nothing until the front's own check passes, then make it ready${p.oldSlot ? ` and drain slot ${p.oldSlot}` : ''} (HAProxy's runtime API on ${p.socket})`,
+      step: 'settle',
+      what: `${p.prodUrl}: the probes, then for ${p.settleSeconds}s /api/ready, the front's error count, and the new server's 5xx and p95 against the old server's baseline (its last minute before the switch, read from the front's traffic ring); on failure switch back to slot ${p.oldSlot ?? '-'}`,
       commands: [],
-      api: [`set server sf/${p.slot} state drain`, `set server sf/${p.slot} state ready`, ...(p.oldSlot ? [`set server sf/${p.oldSlot} state drain`] : [])],
     },
-    { step: 'settle', what: `${p.prodUrl}: the probes, then /api/ready and the front's error count for ${p.settleSeconds}s; on failure switch back to slot ${p.oldSlot ?? '-'}`, commands: [] },
     {
       step: 'drain the old server',
       what: `stop ${p.prodName}, waiting up to ${p.stopTimeout}s for its drain; the new server takes the name ${p.prodName}`,
@@ -96,7 +98,44 @@ export function frontUpgradePlan(p: FrontPlanInputs): PlanStep[] {
       step: 'clean up',
       what: 'remove the old server, hold its slot out; remove staged builds nothing needs (keeping the newest 5)',
       commands: [removeContainerArgs(asideName(p.prodName), { force: true })],
-      api: p.oldSlot ? [`set server sf/${p.oldSlot} state maint`] : [],
+      api: p.oldSlot ? [`set server sf/${p.oldSlot} state maint`, `set server sf/${p.oldSlot} weight 100`] : [],
+    },
+  ]
+}
+
+/** The switch; with canary steps, each step with the weights it sets, then every request to the new slot. */
+function frontSwitchSteps(p: FrontPlanInputs): PlanStep[] {
+  const admit = [`set server sf/${p.slot} state drain`, `set server sf/${p.slot} state ready`]
+  const runtimeApi = `(HAProxy's runtime API on ${p.socket})`
+  if (!p.oldSlot || !p.canary.length) {
+    return [
+      {
+        step: 'switch',
+        what: `take slot ${p.slot} out of maintenance, sent nothing until the front's own check passes, then make it ready${p.oldSlot ? ` and drain slot ${p.oldSlot}` : ''} ${runtimeApi}`,
+        commands: [],
+        api: [...admit, ...(p.oldSlot ? [`set server sf/${p.oldSlot} state drain`] : [])],
+      },
+    ]
+  }
+  const shares = (share: number) => [`set server sf/${p.slot} weight ${share}`, `set server sf/${p.oldSlot} weight ${100 - share}`]
+  return [
+    {
+      step: 'switch',
+      what: `take slot ${p.slot} out of maintenance, sent nothing until the front's own check passes, then make it ready for ${p.canary[0]}% of requests ${runtimeApi}`,
+      commands: [],
+      api: [...shares(p.canary[0]!), ...admit],
+    },
+    ...p.canary.map((share) => ({
+      step: `canary ${share}%`,
+      what: `slot ${p.slot} takes ${share}% of requests for ${p.stepSeconds}s, judged beside the old server (/api/ready on its own port, errors, 5xx, p95); on failure switch back to slot ${p.oldSlot}`,
+      commands: [],
+      api: shares(share),
+    })),
+    {
+      step: 'every request',
+      what: `slot ${p.slot} takes every request and slot ${p.oldSlot} drains`,
+      commands: [],
+      api: [`set server sf/${p.slot} weight 100`, `set server sf/${p.oldSlot} state drain`],
     },
   ]
 }

@@ -76,7 +76,7 @@ export async function upgradeVega(ctx: UpgradeContext, o: UpgradeOptions): Promi
   const candidateUrl = urlOf(preflight.probeHost, config.SF_VEGA_PORT + 1)
 
   if (o.dryRun) {
-    await printPlan(ctx, preflight, prodUrl, candidateUrl, o.settleMs)
+    await printPlan(ctx, preflight, prodUrl, candidateUrl, o)
     return null
   }
 
@@ -168,7 +168,7 @@ async function directSwap(ctx: UpgradeContext, inputs: VegaInputs, expected: Exp
 }
 
 /** --dry-run: every step with the docker commands (and, behind the front, the runtime API commands) it would run. */
-async function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, candidateUrl: string, settleMs: number): Promise<void> {
+async function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: string, candidateUrl: string, o: UpgradeOptions): Promise<void> {
   const { config } = ctx
   const inputs = { ...vegaInputs(ctx, preflight), buildId: '<new build>', commit: '<new commit>', image: '<new runtime image id>', loader: 'loader-<new hash>.js' }
   const common = {
@@ -192,7 +192,9 @@ async function printPlan(ctx: UpgradeContext, preflight: Preflight, prodUrl: str
       socket,
       candidateUrl: urlOf(slotProbeHost, port),
       stopTimeout: config.SF_VEGA_DRAIN_STOP_TIME,
-      settleSeconds: settleMs / 1000,
+      settleSeconds: o.settleMs / 1000,
+      canary: o.canary,
+      stepSeconds: o.stepMs / 1000,
     })
   } else {
     steps = upgradePlan({ ...common, prod: vegaContainer(inputs), candidate: candidateSpec(inputs), candidateUrl })

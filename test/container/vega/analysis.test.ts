@@ -14,6 +14,8 @@ import { npmRun } from '../../support/npm.ts'
 
 const page = 'web/app/page.tsx'
 const pageStart = 'export default async function Home() {\n'
+const proxy = 'web/proxy.ts'
+const proxyStart = 'export function proxy(request: NextRequest) {\n'
 
 const engine = await requireEngine('the release analysis container tests')
 if (engine) {
@@ -52,6 +54,12 @@ if (engine) {
       await Promise.all([...running].map((clients) => clients.stop()))
     })
     const failed = (samples: Sample[]) => samples.filter((s) => s.outcome !== 200)
+    /** How many requests ended each way: {"200": 410, "500": 8}. */
+    const outcomes = (samples: Sample[]) => {
+      const counts: Record<string, number> = {}
+      for (const s of samples) counts[s.outcome] = (counts[s.outcome] ?? 0) + 1
+      return JSON.stringify(counts)
+    }
     const between = (samples: Sample[], from: number, to: number) => samples.filter((s) => s.start >= from && s.start < to)
 
     before(async () => {
@@ -77,7 +85,7 @@ if (engine) {
           assert.ok(switchedAfterMs < 10_000, `switched back ${switchedAfterMs} ms into a 20 s window`)
           assert.deepEqual(failed(api).map((s) => s.outcome), [], 'the API route never failed')
           const errors = failed(pageSamples)
-          assert.ok(errors.length > 0 && errors.every((s) => s.outcome === 500), 'the page answered 500 while the new server had it')
+          assert.ok(errors.length > 0 && errors.every((s) => s.outcome === 500), `the page answered 500 while the new server had it: ${outcomes(pageSamples)}\n${upgrading.stderr()}`)
           assert.equal(await run.servedCommit(url), serving)
 
           const entry = await lastEntry()
@@ -127,21 +135,23 @@ if (engine) {
       })
     })
 
-    test('a release ten times slower is switched back on latency', async () => {
+    test('a release that answers ten times slower is switched back on latency', async () => {
       await withLogs(containers, async () => {
         const serving = await run.servedCommit(url)
-        scratch.commit(page, (t) => t.replace(pageStart, `${pageStart}  await new Promise((resolve) => setTimeout(resolve, 400))\n`), 'a slow page')
+        // A second on every answer the proxy sees (the page and /api/projects; never the probes), some
+        // ten times what they take here on a quiet machine.
+        scratch.commit(proxy, (t) => t.replace(proxyStart, `export async function proxy(request: NextRequest) {\n  await new Promise((resolve) => setTimeout(resolve, 1000))\n`), 'a slow release')
         try {
           const load = users()
           const upgrading = upgrade('--settle', '20')
           assert.equal(await upgrading.exited, 1, upgrading.stderr())
           const { api } = await load.stop()
           assert.deepEqual(failed(api).map((s) => s.outcome), [])
-          assert.match(upgrading.stderr(), /judged by its traffic \(settle: the new server's p95 is \d+ ms, over 3 x the old server's \d+ ms and over 100 ms\)/)
+          assert.match(upgrading.stderr(), /judged by its traffic \(settle: the new server's p(95|50) is \d+ ms, over 3 x the old server's \d+ ms and over 100 ms\)/)
           assert.equal(await run.servedCommit(url), serving)
           const verdict = (await lastEntry()).analysis?.at(-1) as Verdict
           assert.equal(verdict.rule, 'latency')
-          assert.ok(verdict.new.p95Ms! > 3 * verdict.old!.p95Ms!, JSON.stringify(verdict))
+          assert.ok(verdict.new.p50Ms! >= 1000, JSON.stringify(verdict))
         } finally {
           scratch.revert()
         }
@@ -183,7 +193,7 @@ if (engine) {
         const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
         assert.equal(await status.exited, 0, status.stderr())
         assert.match(status.stdout(), /settle: inconclusive \(probes\): inconclusive: 0 requests/)
-        assert.match(status.stdout(), /canary 10%: pass: \d+ requests, [\d.]+% 5xx, p95 \d+ ms, beside the old server\n\s+old: \d+ requests, 0 5xx \(0%\), p50 \d+ ms, p95 \d+ ms\n\s+new: \d+ requests/)
+        assert.match(status.stdout(), /canary 50%: pass: \d+ requests, [\d.]+% 5xx, p50 \d+ ms, p95 \d+ ms, against the old server's \d+\n\s+old: \d+ requests, 0 5xx \(0%\), p50 \d+ ms, p95 \d+ ms\n\s+new: \d+ requests/)
       })
     })
   })

@@ -7,8 +7,8 @@ import { parseRequest, type Request } from '../../../lib/front/traffic.ts'
 const rules: Rules = { max5xxPercent: 5, latencyFactor: 3, latencyFloorMs: 100, minRequests: 20, baselineSeconds: 60 }
 const stage = { stage: 'settle', share: 100 }
 
-/** `count` figures of `ms` each, `errors5xx` of them 5xx. */
-const figures = (requests: number, errors5xx: number, p95Ms: number | null, errors = 0): Figures => ({ requests, errors5xx, errors, p50Ms: p95Ms, p95Ms })
+/** Figures of `requests`, `errors5xx` of them 5xx, with a p95 (and by default the same median). */
+const figures = (requests: number, errors5xx: number, p95Ms: number | null, errors = 0, p50Ms = p95Ms): Figures => ({ requests, errors5xx, errors, p50Ms, p95Ms })
 
 describe('parseRequest', () => {
   test('reads time, slot, status and response time from a ring line; -1 is no answer', () => {
@@ -72,6 +72,12 @@ describe('judge', () => {
     assert.equal(judge(stage, figures(5, 0, 1), figures(100, 0, 400), rules, true).decision, 'pass', 'no baseline')
   })
 
+  test('fails on a median over the factor and the floor, though the old server\'s tail hides the new p95', () => {
+    const v = judge(stage, figures(100, 0, 1000, 0, 50), figures(100, 0, 1300, 0, 1100), rules, true)
+    assert.deepEqual([v.decision, v.rule], ['fail', 'latency'])
+    assert.match(v.reason, /the new server's p50 is 1100 ms, over 3 x the old server's 50 ms and over 100 ms/)
+  })
+
   test('before the end of a stage, judges latency only over five times the minimum of requests (a new process is slow at first)', () => {
     assert.equal(judge(stage, figures(100, 0, 40), figures(99, 0, 400), rules, false).decision, 'pass')
     assert.equal(judge(stage, figures(100, 0, 40), figures(100, 0, 400), rules, false).decision, 'fail')
@@ -94,5 +100,6 @@ describe('judge', () => {
     const v = judge({ stage: 'canary 10%', share: 10 }, figures(90, 0, 10), figures(30, 0, 12), rules, true)
     assert.deepEqual({ stage: v.stage, share: v.share, old: v.old, new: v.new }, { stage: 'canary 10%', share: 10, old: figures(90, 0, 10), new: figures(30, 0, 12) })
     assert.equal(describeFigures(v.new), '30 requests, 0 5xx (0%), p50 12 ms, p95 12 ms')
+    assert.equal(v.reason, '30 requests, 0% 5xx, p50 12 ms, p95 12 ms, against the old server\'s 90')
   })
 })

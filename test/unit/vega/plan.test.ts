@@ -149,7 +149,7 @@ describe('candidateSpec', () => {
 
 describe('frontUpgradePlan', () => {
   const candidate = slotServerSpec(inputs, 'b', 4002)
-  const steps = frontUpgradePlan({
+  const plan = {
     prodName: 'sf-server-vega',
     candidate,
     slot: 'b',
@@ -162,7 +162,10 @@ describe('frontUpgradePlan', () => {
     candidateUrl: 'http://127.0.0.1:4002',
     stopTimeout: 610,
     settleSeconds: 5,
-  })
+    canary: [],
+    stepSeconds: 30,
+  } as const
+  const steps = frontUpgradePlan({ ...plan, canary: [] })
 
   test('switches with runtime API commands, not by stopping and starting prod on the port', () => {
     assert.deepEqual(steps.map((s) => s.step), ['lock', 'converge', 'build', 'image', 'candidate', 'probe candidate', 'switch', 'settle', 'drain the old server', 'clean up'])
@@ -179,5 +182,14 @@ describe('frontUpgradePlan', () => {
   test('prints the runtime API commands as the front would take them', () => {
     const text = formatPlan(steps)
     assert.match(text, /^ 7\. switch: take slot b out of maintenance, .* then make it ready and drain slot a \(HAProxy's runtime API on \S+admin\.sock\)\n {6}front> set server sf\/b state drain\n {6}front> set server sf\/b state ready\n {6}front> set server sf\/a state drain$/m)
+  })
+
+  test('with canary steps, sets each step\'s weights, then gives the new slot every request and drains the old one', () => {
+    const canary = frontUpgradePlan({ ...plan, canary: [10, 50], stepSeconds: 20 })
+    assert.deepEqual(canary.map((s) => s.step).slice(6, 10), ['switch', 'canary 10%', 'canary 50%', 'every request'])
+    assert.deepEqual(canary.find((s) => s.step === 'switch')?.api, ['set server sf/b weight 10', 'set server sf/a weight 90', 'set server sf/b state drain', 'set server sf/b state ready'])
+    assert.deepEqual(canary.find((s) => s.step === 'canary 50%')?.api, ['set server sf/b weight 50', 'set server sf/a weight 50'])
+    assert.match(canary.find((s) => s.step === 'canary 50%')!.what, /takes 50% of requests for 20s, judged beside the old server/)
+    assert.deepEqual(canary.find((s) => s.step === 'every request')?.api, ['set server sf/b weight 100', 'set server sf/a state drain'])
   })
 })
