@@ -212,7 +212,8 @@ if (engine) {
         const verdicts = await page.locator('[data-testid=analysis] tbody tr').allTextContents()
         assert.deepEqual(verdicts.map((v) => v.split('inconclusive')[0]), ['canary 50%', 'settle'], JSON.stringify(verdicts))
         assert.ok(verdicts.every((v) => /0 req, 0 5xx/.test(v)), JSON.stringify(verdicts))
-        await page.locator('[data-testid=history-verdict]').first().waitFor({ timeout: 10_000 })
+        // The history (folded away until opened) has this attempt's verdicts too.
+        await page.locator('[data-testid=history-verdict]', { hasText: 'canary 50%: inconclusive (new 0 req' }).first().waitFor({ state: 'attached', timeout: 10_000 })
         await page.waitForFunction(`document.querySelector('[data-testid=commit]')?.textContent === ${JSON.stringify(commit.slice(0, 12))}`, undefined, { timeout: 30_000 })
         assert.equal(await page.evaluate('window.sameDocument'), true, 'no reload')
         await page.setViewportSize({ width: 400, height: 900 })
