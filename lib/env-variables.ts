@@ -260,6 +260,16 @@ export const sfVariables = {
     defaultText: '4000',
     default: () => '4000',
   },
+  SF_VEGA_METRICS_PORT: {
+    schema: optional(port),
+    // +1 and +2 are the slots' probe ports; the next free one, so a host's ports for a site stay together.
+    description: "Host port, on 127.0.0.1 whatever SF_VEGA_BIND is, of the front's Prometheus exporter (GET /metrics); the port holder publishes it. Apart from SF_VEGA_PORT and its two probe ports.",
+    defaultText: 'SF_VEGA_PORT + 3 (unset past 65535)',
+    default: (_ctx, resolved) => {
+      const metrics = Number(resolved.SF_VEGA_PORT) + 3
+      return resolved.SF_VEGA_PORT === undefined ? undefined : metrics <= 65535 ? String(metrics) : ''
+    },
+  },
   SF_VEGA_PROBE_HOST: {
     schema: optional(bindHost),
     description: 'Host the deploy scripts probe, when the bind address is not reachable from where they run.',

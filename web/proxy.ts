@@ -31,6 +31,7 @@ export const config = {
     '/api/server-upgrade/:path*',
     '/api/drain',
     '/api/hold',
+    '/api/metrics',
     { source: '/:path*', has: [{ type: 'header', key: 'next-action' }] },
   ],
 }

@@ -90,7 +90,14 @@ export interface PortHolderInputs {
   bind: string
   port: number
   sfHome: string
+  /** The host port of the front's Prometheus exporter, published on loopback only; unset: not published. */
+  metricsPort?: number
 }
+
+/** Where the front's Prometheus exporter listens inside the holder's namespace (HAProxy's usual port). */
+export const frontMetricsPort = 8405
+/** The front's exporter is for this host only, whatever address the site's port is published on. */
+export const frontMetricsBind = '127.0.0.1'
 
 /**
  * The port holder: publishes bind:port and joins the site's network, and does nothing else. Its idle
@@ -103,7 +110,10 @@ export function portHolderContainer(h: PortHolderInputs): ContainerSpec {
     command: [frontBinary, '-db', '-f', `${frontMount}/port-holder.cfg`],
     env: {},
     mounts: [{ source: frontDir(h.sfHome, h.name), target: frontMount, readOnly: true }],
-    ports: [{ bind: h.bind, hostPort: h.port, containerPort: serverPort }],
+    ports: [
+      { bind: h.bind, hostPort: h.port, containerPort: serverPort },
+      ...(h.metricsPort === undefined ? [] : [{ bind: frontMetricsBind, hostPort: h.metricsPort, containerPort: frontMetricsPort }]),
+    ],
     groupAdd: [],
     restart: 'unless-stopped',
     stopSignal: 'SIGTERM',
@@ -215,6 +225,23 @@ export function renderFrontConfig(c: FrontConfig): string {
     '  option httpchk GET /api/ready',
     '  http-check expect status 200',
     ...slots.map(server),
+    '',
+  ].join('\n') + renderMetricsFrontend()
+}
+
+/**
+ * HAProxy's built-in Prometheus exporter (haproxy_process_*, haproxy_frontend_*, haproxy_backend_*,
+ * haproxy_server_*) on its own listener, which the holder publishes on the host's loopback only. Its
+ * scrapes are not logged, and never reach the servers.
+ */
+export function renderMetricsFrontend(): string {
+  return [
+    '',
+    'frontend metrics',
+    `  bind :${frontMetricsPort}`,
+    '  no log',
+    '  http-request use-service prometheus-exporter if { path /metrics }',
+    '  http-request return status 404 content-type text/plain string "the metrics are at /metrics"',
     '',
   ].join('\n')
 }

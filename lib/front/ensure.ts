@@ -17,6 +17,7 @@ import {
   findFront,
   findPortHolder,
   frontSocket,
+  holderIsCurrent,
   linkFrontSocket,
   linkedFrontId,
   listFronts,
@@ -137,9 +138,9 @@ export async function ensureCurrentFront(site: FrontSite, o: CurrentFrontOptions
     return [...notes, `started ${portHolderName(site.name)} and ${frontName(site.name)}`]
   }
   if (publishesPort(front)) return [...notes, await moveBehindHolder(site, front, wanted, o)]
-  // The site's bind or port changed: the holder publishes the old one, and a new holder must own the new.
+  // The site's bind, port or metrics port changed: the holder publishes the old one, and a new holder must own the new.
   const holder = await findPortHolder(site)
-  if (holder && !holder.ports.some((p) => p.bind === site.bind && p.hostPort === site.port)) return [...notes, await moveBehindHolder(site, front, wanted, { ...o, oldHolder: holder })]
+  if (holder && !holderIsCurrent(holder, site)) return [...notes, await moveBehindHolder(site, front, wanted, { ...o, oldHolder: holder })]
   const reasons = frontDifferences(front, wanted)
   if (!reasons.length && !o.force) return notes
   return [...notes, await replaceFront(site, front, wanted, { probeHost: o.probeHost, why: reasons.length ? reasons.join('; ') : 'asked for' })]

@@ -4,7 +4,7 @@ import { renameArgs, runDetachedArgs, stopArgs } from '../docker/args.ts'
 import { frontContainer, frontName, nextFrontName, portHolderName } from './definition.ts'
 import { inDeadNamespace } from './ensure.ts'
 import { frontCheckArgs, frontDifferences } from './replace.ts'
-import { findPortHolder, listFronts, publishesPort, wantedFront } from './setup.ts'
+import { findPortHolder, holderAddresses, holderIsCurrent, listFronts, publishesPort, wantedFront } from './setup.ts'
 import type { FrontSite } from './site.ts'
 
 export async function frontPlan(site: FrontSite): Promise<string[]> {
@@ -21,8 +21,8 @@ export async function frontPlan(site: FrontSite): Promise<string[]> {
   if (!front) return lines
   const reasons = frontDifferences(front, wanted)
   lines.push(`new front: ${wanted.image}${wanted.imageId ? '' : ' (not on this host yet: pulled or built first)'}, configuration ${wanted.configDigest}; ${reasons.length ? reasons.join('; ') : 'the same as what runs, replaced because asked'}`)
-  if (holder && !holder.ports.some((p) => p.bind === site.bind && p.hostPort === site.port)) {
-    lines.push(`${holder.name} publishes ${holder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')}, not ${site.bind}:${site.port}: the front and its holder are moved to the new address (the next npm run docker:vega:up does it), and the new address answers once the new front does`)
+  if (holder && !holderIsCurrent(holder, site)) {
+    lines.push(`${holder.name} publishes ${holder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')}, not ${holderAddresses(site)}: the front and its holder are moved to the new address (the next npm run docker:vega:up does it), and the new address answers once the new front does`)
     return lines
   }
   if (publishesPort(front)) {

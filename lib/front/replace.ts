@@ -17,7 +17,7 @@ import { frontBinary } from '../docker/front-image.ts'
 import { urlOf, waitFor } from '../probe.ts'
 import { frontDir, frontName, frontSocketFile, nextFrontName, portHolderName, renderFrontConfig, slots, type Slot } from './definition.ts'
 import { activeSlot, readFrontInfo, readSlots, setSlotState, waitForSlot, type SlotState } from './runtime-api.ts'
-import { ensurePortHolder, frontPaths, frontSocket, linkFrontSocket, startFront, type WantedFront } from './setup.ts'
+import { ensurePortHolder, frontPaths, frontSocket, holderAddresses, linkFrontSocket, startFront, type WantedFront } from './setup.ts'
 import type { FrontSite } from './site.ts'
 
 /** A new front that did not take over: it was removed, and the old one serves as before. */
@@ -107,7 +107,10 @@ export async function moveBehindHolder(site: FrontSite, old: ContainerState, wan
     done()
   }
   const gap = Date.now() - gapStart
-  if (o.oldHolder) return `moved ${frontName(name)} from ${o.oldHolder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')} to ${site.bind}:${site.port}: ${site.bind}:${site.port} answered ${gap} ms after the old front's soft stop began, and the old address answers nothing now`
+  if (o.oldHolder) {
+    const sameAddress = o.oldHolder.ports.some((p) => p.bind === site.bind && p.hostPort === site.port)
+    return `moved ${frontName(name)} from ${o.oldHolder.ports.map((p) => `${p.bind}:${p.hostPort}`).join(', ')} to ${holderAddresses(site)}: ${site.bind}:${site.port} answered ${gap} ms after the old front's soft stop began${sameAddress ? '' : ', and the old address answers nothing now'}`
+  }
   return `moved ${frontName(name)} behind ${portHolderName(name)}: ${site.bind}:${site.port} answered nothing for ${gap} ms, this once; the front is now replaced without a gap`
 }
 

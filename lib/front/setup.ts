@@ -18,6 +18,8 @@ import {
   frontDir,
   frontFiles,
   frontIdLength,
+  frontMetricsBind,
+  frontMetricsPort,
   frontName,
   frontSocketFile,
   networkName,
@@ -89,6 +91,19 @@ export async function findPortOwner(site: Pick<FrontSite, 'name' | 'env'>, port:
   return null
 }
 
+/** What the site's holder publishes: the site's address, and the front's metrics on loopback. */
+export function holderAddresses(site: Pick<FrontSite, 'bind' | 'port' | 'metricsPort'>): string {
+  return site.metricsPort === undefined ? `${site.bind}:${site.port}` : `${site.bind}:${site.port} (metrics: ${frontMetricsBind}:${site.metricsPort})`
+}
+
+/** The holder publishes what the site wants: a changed bind, port or metrics port means a new holder. */
+export function holderIsCurrent(holder: ContainerState, site: Pick<FrontSite, 'bind' | 'port' | 'metricsPort'>): boolean {
+  const publishes = (bind: string, port: number) => holder.ports.some((p) => p.bind === bind && p.hostPort === port)
+  const metrics = holder.ports.filter((p) => p.containerPort === frontMetricsPort)
+  const metricsCurrent = site.metricsPort === undefined ? metrics.length === 0 : metrics.length === 1 && publishes(frontMetricsBind, site.metricsPort)
+  return publishes(site.bind, site.port) && metricsCurrent
+}
+
 /** A front made before the port holder publishes the port itself. */
 export const publishesPort = (front: ContainerState) => front.ports.length > 0
 
@@ -132,8 +147,8 @@ export async function ensurePortHolder(site: FrontSite, image: string): Promise<
     const { holderConfig } = frontPaths(site)
     await fs.mkdir(path.dirname(holderConfig), { recursive: true, mode: 0o700 })
     await fs.writeFile(holderConfig, renderPortHolderConfig(), { mode: 0o600 })
-    const spec = portHolderContainer({ name: site.name, image, bind: site.bind, port: site.port, sfHome: site.home })
-    const done = site.progress.phase(`start ${spec.name}, which owns ${site.bind}:${site.port}`)
+    const spec = portHolderContainer({ name: site.name, image, bind: site.bind, port: site.port, metricsPort: site.metricsPort, sfHome: site.home })
+    const done = site.progress.phase(`start ${spec.name}, which owns ${holderAddresses(site)}`)
     await docker(runDetachedArgs(spec), { env: site.env })
     done()
   }

@@ -21,6 +21,8 @@ export interface FrontSite {
   name: string
   bind: string
   port: number
+  /** The host port the holder publishes the front's Prometheus exporter on, on loopback; unset: none. */
+  metricsPort?: number
   /** The folder the site's state is kept under (`<home>/vega/<name>/`: the front's folder and the lock). */
   home: string
   /** Seconds `docker stop` lets a server drain; also the longest a request may run through the front. */

@@ -111,6 +111,7 @@ export function frontComposeEnv(f: FrontInputs & PortHolderInputs): Record<strin
     SF_VEGA_FRONT_IMAGE: f.image,
     SF_VEGA_BIND: f.bind,
     SF_VEGA_PORT: String(f.port),
+    SF_VEGA_METRICS_PORT: String(f.metricsPort ?? ''),
     SF_HOME_HOST_DIR: f.sfHome,
     SF_FRONT_ID: f.id,
     SF_FRONT_CONFIG: f.configDigest,

@@ -13,6 +13,7 @@ export const deploymentVariables = [
   'SF_VEGA_NAME',
   'SF_VEGA_BIND',
   'SF_VEGA_PORT',
+  'SF_VEGA_METRICS_PORT',
   'SF_VEGA_PROBE_HOST',
   'SF_VEGA_DRAIN_STOP_TIME',
   'SF_VEGA_ALLOW_PUBLIC',

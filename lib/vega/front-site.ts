@@ -19,6 +19,7 @@ export function frontSite(ctx: VegaContext | UpgradeContext): FrontSite {
     name: config.SF_VEGA_NAME,
     bind: config.SF_VEGA_BIND,
     port: config.SF_VEGA_PORT,
+    metricsPort: config.SF_VEGA_METRICS_PORT,
     home: config.SF_HOME,
     drainStopSeconds: config.SF_VEGA_DRAIN_STOP_TIME,
     frontImage: config.SF_VEGA_FRONT_IMAGE,

@@ -7,7 +7,7 @@ import { inspectContainer, type ContainerState } from '../docker/inspect.ts'
 import type { Env, SfConfig } from '../env.ts'
 import { ConfigError, DockerError } from '../errors.ts'
 import { listenProblem } from '../ports.ts'
-import { frontName } from '../front/definition.ts'
+import { frontMetricsBind, frontName } from '../front/definition.ts'
 import { findPortOwner } from '../front/setup.ts'
 
 const anyAddress = new Set(['0.0.0.0', '::', '[::]'])
@@ -21,6 +21,16 @@ export const vegaRules: ((c: SfConfig) => string | null)[] = [
   function frontNeedsTwoProbePorts(c) {
     if (c.SF_VEGA_FRONT !== 'haproxy' || c.SF_VEGA_PORT <= 65533) return null
     return `SF_VEGA_PORT=${c.SF_VEGA_PORT}: behind the front the servers publish the next two ports for their own probes; use 65533 or lower, or SF_VEGA_FRONT=none`
+  },
+  function frontMetricsPortApart(c) {
+    // Past 65533 frontNeedsTwoProbePorts has said what to do.
+    if (c.SF_VEGA_FRONT !== 'haproxy' || c.SF_VEGA_PORT > 65533) return null
+    const port = c.SF_VEGA_METRICS_PORT
+    if (port === undefined) return `SF_VEGA_PORT=${c.SF_VEGA_PORT}: the front's metrics port defaults to SF_VEGA_PORT + 3, past 65535; set SF_VEGA_METRICS_PORT to a free port`
+    const taken = [c.SF_VEGA_PORT, c.SF_VEGA_PORT + 1, c.SF_VEGA_PORT + 2].indexOf(port)
+    if (taken === -1) return null
+    const what = ['SF_VEGA_PORT itself', "slot a's probe port (SF_VEGA_PORT + 1)", "slot b's probe port (SF_VEGA_PORT + 2)"][taken]
+    return `SF_VEGA_METRICS_PORT=${port}: it is ${what}; choose another port (the default is SF_VEGA_PORT + 3, ${c.SF_VEGA_PORT + 3})`
   },
   function stopTimeCoversDrain(c) {
     if (c.SF_VEGA_DRAIN_STOP_TIME * 1000 > c.SF_RPC_SHUTDOWN_GRACE_MS) return null
@@ -73,6 +83,12 @@ export async function preflightVega(config: SfConfig, env: Env, port = config.SF
     const taken = await portProblem(config.SF_VEGA_BIND, port, env)
     if (taken) throw new ConfigError(taken)
   }
+  // The front's metrics port, on loopback: free, or published by the site's holder already.
+  const metricsPort = config.SF_VEGA_FRONT === 'haproxy' && port === config.SF_VEGA_PORT ? config.SF_VEGA_METRICS_PORT : undefined
+  if (metricsPort !== undefined && !(await findPortOwner({ name: config.SF_VEGA_NAME, env }, metricsPort))) {
+    const taken = await portProblem(frontMetricsBind, metricsPort, env, 'SF_VEGA_METRICS_PORT')
+    if (taken) throw new ConfigError(taken)
+  }
   return { dockerGid, existing, probeHost: probeHostFor(config) }
 }
 
@@ -82,11 +98,11 @@ export function probeHostFor(config: SfConfig): string {
 }
 
 /** Why `bind:port` cannot be published, naming who holds it, or null when it is free. */
-async function portProblem(bind: string, port: number, env: Env): Promise<string | null> {
+async function portProblem(bind: string, port: number, env: Env, variable = 'SF_VEGA_PORT'): Promise<string | null> {
   const code = await listenProblem(bind, port)
   if (code === null) return null
   if (code === 'EADDRNOTAVAIL') return `SF_VEGA_BIND=${JSON.stringify(bind)}: not an address of this host; use one of its addresses (127.0.0.1, or the Tailscale address)`
   const holders = (await docker(containersPublishingArgs(port), { env, allowFailure: true })).stdout.trim()
   const who = holders ? `container ${holders.split('\n')[0]!.split('\t')[0]}` : 'another process'
-  return `port ${port} on ${bind} is taken by ${who}: stop it, or set SF_VEGA_PORT to a free port`
+  return `port ${port} on ${bind} is taken by ${who}: stop it, or set ${variable} to a free port`
 }

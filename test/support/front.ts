@@ -28,10 +28,10 @@ export function frontRun(label: string) {
     frontImage,
     containers: [name, `${name}-candidate`, `${name}-previous`, `${name}-front`, `${name}-front-next`, `${name}-port`],
 
-    /** Build the front's image here (nothing is pulled) and take a port with its two probe ports. */
+    /** Build the front's image here (nothing is pulled) and take a port with its two probe ports and the front's metrics port. */
     async prepare(extra: Record<string, string> = {}) {
       await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
-      const port = await freePorts('127.0.0.1', 3)
+      const port = await freePorts('127.0.0.1', 4)
       const direct = await vegaEnv({ name, image, port, sfHome, workspace: fixture.alpha, workspaces: fixture.root })
       return { port, url: `http://127.0.0.1:${port}`, direct, env: { ...direct, SF_VEGA_FRONT: 'haproxy', SF_VEGA_FRONT_IMAGE: frontImage, ...extra } }
     },

@@ -51,6 +51,7 @@ describe('readConfig', () => {
       SF_VEGA_NAME: 'sf-server-vega',
       SF_VEGA_BIND: '127.0.0.1',
       SF_VEGA_PORT: 4000,
+      SF_VEGA_METRICS_PORT: 4003,
       SF_VEGA_PROBE_HOST: undefined,
       SF_VEGA_DRAIN_STOP_TIME: 610,
       SF_VEGA_ALLOW_PUBLIC: false,
@@ -79,6 +80,14 @@ describe('readConfig', () => {
         e.problems.some((p) => p.startsWith('SF_VEGA_PORT="65535": must be a whole number from 1 to 65534')) &&
         e.problems.some((p) => p.startsWith('SF_VEGA_BIND="localhost": must be an IP address')),
     )
+  })
+
+  test("refuses a metrics port that is not a port, and leaves it unset where SF_VEGA_PORT + 3 is past 65535", (t) => {
+    const checkout = tempDir(t)
+    const error = configError(() => readConfig({ SF_VEGA_METRICS_PORT: '4003x' }, { checkout, home: '/home/someone' }))
+    assert.deepEqual(error.problems, ['SF_VEGA_METRICS_PORT="4003x": must be a whole number from 1 to 65535'])
+    assert.equal(readConfig({ SF_VEGA_PORT: '65533' }, { checkout, home: '/h' }).SF_VEGA_METRICS_PORT, undefined)
+    assert.equal(readConfig({ SF_VEGA_PORT: '4100', SF_VEGA_METRICS_PORT: '9101' }, { checkout, home: '/h' }).SF_VEGA_METRICS_PORT, 9101)
   })
 
   test('refuses a registry with a scheme or a tag, and a relative targets file, naming each', (t) => {

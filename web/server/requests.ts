@@ -13,6 +13,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { processDrain } from '../../lib/server/drain.ts'
+import { processRequestCounter } from '../../lib/server/request-counts.ts'
 
 export const requestLimits = { maxWaiting: 16, maxRunning: 256, retryAfterSeconds: 1 }
 
@@ -95,7 +96,8 @@ function runNext(socket: Socket, c: Connection, run: Handler): void {
     return
   }
   const { request, response } = c.waiting.shift()!
-  const probe = probePaths.has(pathOf(request))
+  const path = pathOf(request)
+  const probe = probePaths.has(path)
   const busy = !probe && runningCount >= requestLimits.maxRunning
   if (!probe) runningCount += 1
   let ended = false
@@ -105,6 +107,7 @@ function runNext(socket: Socket, c: Connection, run: Handler): void {
     end: () => {
       if (ended) return
       ended = true
+      processRequestCounter().count(path, response.headersSent ? response.statusCode : null)
       running.done?.()
       if (!probe) runningCount -= 1
       c.running = null

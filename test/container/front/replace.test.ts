@@ -12,7 +12,7 @@ import { buildImage, docker } from '../../../lib/docker/engine.ts'
 import { inspectContainer } from '../../../lib/docker/inspect.ts'
 import { frontDir, frontFiles } from '../../../lib/front/definition.ts'
 import { readFrontInfo } from '../../../lib/front/runtime-api.ts'
-import { freePorts } from '../../../lib/ports.ts'
+import { freePort, freePorts } from '../../../lib/ports.ts'
 import { fetchAnswer, waitFor } from '../../../lib/probe.ts'
 import { createProgress } from '../../../lib/progress.ts'
 import { containerNames, localBase, requireEngine, runId, withLogs } from '../../support/docker.ts'
@@ -232,15 +232,32 @@ if (engine) {
 
     test('a new SF_VEGA_PORT: one up moves the holder and the front to it, says so, and the old port answers nothing', async () => {
       await withLogs([...containers], async () => {
-        const port = await freePorts('127.0.0.1', 3)
+        const port = await freePorts('127.0.0.1', 4)
+        const old = Number(new URL(url).port)
         const moved = npmRun(scratch.dir, 'docker:vega:up', [], { ...env, SF_VEGA_PORT: String(port) })
         assert.equal(await moved.exited, 0, moved.stderr())
-        assert.match(moved.stderr(), new RegExp(`moved ${name}-front from 127\\.0\\.0\\.1:${new URL(url).port} to 127\\.0\\.0\\.1:${port}: `))
-        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port])
+        assert.match(moved.stderr(), new RegExp(`moved ${name}-front from 127\\.0\\.0\\.1:${old}, 127\\.0\\.0\\.1:${old + 3} to 127\\.0\\.0\\.1:${port} \\(metrics: 127\\.0\\.0\\.1:${port + 3}\\): .*, and the old address answers nothing now`))
+        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port, port + 3])
         assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200)
         assert.equal(await fetchAnswer(`${url}/api/ready`, { timeoutMs: 1000 }).then((a) => a.status, () => 0), 0, 'the old port answers nothing')
         url = `http://127.0.0.1:${port}`
         env = { ...env, SF_VEGA_PORT: String(port) }
+        await assertOneFront()
+      })
+    })
+
+    test("a new SF_VEGA_METRICS_PORT: one up moves the holder and the front, and the front's exporter answers on the new port", async () => {
+      await withLogs([...containers], async () => {
+        const port = Number(new URL(url).port)
+        const metrics = await freePort()
+        const moved = npmRun(scratch.dir, 'docker:vega:up', [], { ...env, SF_VEGA_METRICS_PORT: String(metrics) })
+        assert.equal(await moved.exited, 0, moved.stderr())
+        assert.match(moved.stderr(), new RegExp(`moved ${name}-front from 127\\.0\\.0\\.1:${port}, 127\\.0\\.0\\.1:${port + 3} to 127\\.0\\.0\\.1:${port} \\(metrics: 127\\.0\\.0\\.1:${metrics}\\): 127\\.0\\.0\\.1:${port} answered \\d+ ms after the old front's soft stop began`))
+        assert.doesNotMatch(moved.stderr(), /the old address answers nothing/, 'the site kept its address')
+        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port, metrics])
+        assert.equal((await fetchAnswer(`http://127.0.0.1:${metrics}/metrics`)).status, 200)
+        assert.equal((await fetchAnswer(`${url}/api/ready`)).status, 200)
+        env = { ...env, SF_VEGA_METRICS_PORT: String(metrics) }
         await assertOneFront()
       })
     })
@@ -266,7 +283,7 @@ if (engine) {
         const moved = npmRun(scratch.dir, 'docker:vega:up', [], env)
         assert.equal(await moved.exited, 0, moved.stderr())
         assert.match(moved.stderr(), new RegExp(`moved ${name}-front behind ${name}-port: 127\\.0\\.0\\.1:${port} answered nothing for \\d+ ms, this once`))
-        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port])
+        assert.deepEqual((await inspectContainer(`${name}-port`, process.env))?.ports.map((p) => p.hostPort), [port, Number(env.SF_VEGA_METRICS_PORT ?? port + 3)])
         await assertOneFront()
 
         const again = npmRun(scratch.dir, 'docker:vega:up', [], env)

@@ -89,7 +89,8 @@ if (engine) {
 
     test('the holder owns the port and the front serves it from the holder\'s namespace; the server publishes only its loopback probe port; the admin socket is a 0600 file, never TCP', async () => {
       const holder = await inspectContainer(`${name}-port`, process.env)
-      assert.deepEqual(holder?.ports, [{ bind: '127.0.0.1', hostPort: Number(new URL(url).port), containerPort: 4000 }])
+      const port = Number(new URL(url).port)
+      assert.deepEqual(holder?.ports, [{ bind: '127.0.0.1', hostPort: port, containerPort: 4000 }, { bind: '127.0.0.1', hostPort: port + 3, containerPort: 8405 }])
       const front = await inspectContainer(`${name}-front`, process.env)
       assert.deepEqual(front?.ports, [], 'the front publishes nothing itself')
       const mode = (await docker(['inspect', '--format', '{{.HostConfig.NetworkMode}}', `${name}-front`], { env: process.env })).stdout.trim()
@@ -362,7 +363,7 @@ if (engine) {
         assert.equal(await moved.exited, 0, moved.stderr())
         assert.match(moved.stderr(), new RegExp(`moved ${name} behind ${name}-front: 127\\.0\\.0\\.1:${port} answered nothing for \\d+ ms, this once`))
         const holder = await inspectContainer(`${name}-port`, process.env)
-        assert.deepEqual(holder?.ports.map((p) => p.hostPort), [port], 'the front\'s holder owns the port now')
+        assert.deepEqual(holder?.ports.map((p) => p.hostPort), [port, port + 3], 'the front\'s holder owns the port now, and publishes the front\'s metrics')
         assert.equal((await fetchAnswer(`http://127.0.0.1:${port}/api/ready`)).status, 200)
 
         const again = npmRun(scratch.dir, 'docker:vega:up', [], frontEnv)

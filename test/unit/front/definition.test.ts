@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { runDetachedArgs } from '../../../lib/docker/args.ts'
-import { frontConfigDigest, frontContainer, frontDir, frontFiles, portHolderContainer, renderFrontConfig, renderPortHolderConfig } from '../../../lib/front/definition.ts'
+import { frontConfigDigest, frontContainer, frontDir, frontFiles, portHolderContainer, renderFrontConfig, renderMetricsFrontend, renderPortHolderConfig } from '../../../lib/front/definition.ts'
 
 describe('portHolderContainer', () => {
   test('publishes the port on the bind address, joins the network, restarts unless stopped, and idles on haproxy from the front image', () => {
@@ -14,6 +14,14 @@ describe('portHolderContainer', () => {
       '--mount', 'type=bind,source=/home/mhugo/.sf/vega/sf-server-vega/front,target=/run/sf-front,readonly',
       '--label', 'sf.role=vega-port', '--label', 'sf.vega.name=sf-server-vega',
       'haproxy:lts', '/usr/local/sbin/haproxy', '-db', '-f', '/run/sf-front/port-holder.cfg',
+    ])
+  })
+
+  test("publishes the front's metrics port on loopback whatever the bind address is", () => {
+    const spec = portHolderContainer({ name: 'sf-server-vega', image: 'haproxy:lts', bind: '100.64.0.7', port: 4000, metricsPort: 4003, sfHome: '/home/mhugo/.sf' })
+    assert.deepEqual(spec.ports, [
+      { bind: '100.64.0.7', hostPort: 4000, containerPort: 4000 },
+      { bind: '127.0.0.1', hostPort: 4003, containerPort: 8405 },
     ])
   })
 
@@ -68,8 +76,12 @@ describe('renderFrontConfig', () => {
 
   test('has an admin socket of its own (by SF_FRONT_ID) of mode 600 that hands listeners over, and no TCP stats listener', () => {
     assert.match(config, /^ {2}stats socket "\/run\/sf-front\/admin-\$\{SF_FRONT_ID\}\.sock" mode 600 level admin expose-fd listeners$/m)
-    assert.equal(config.match(/^\s*bind /gm)?.length, 1, 'one listener: the port it owns')
-    assert.match(config, /^ {2}bind :4000$/m)
+    assert.deepEqual(config.match(/^\s*bind .*$/gm), ['  bind :4000', '  bind :8405'], 'two listeners: the port it owns, and its metrics')
+  })
+
+  test("serves HAProxy's Prometheus exporter at /metrics on a listener of its own, after everything else and unlogged", () => {
+    assert.ok(config.endsWith(renderMetricsFrontend()))
+    assert.match(renderMetricsFrontend(), /^frontend metrics\n {2}bind :8405\n {2}no log\n {2}http-request use-service prometheus-exporter if \{ path \/metrics \}\n/m)
   })
 
   test('routes to both slots as peers of equal weight, each checked on /api/ready every 250 ms', () => {

@@ -54,7 +54,7 @@ describe('the vega container', () => {
 
   test('the port holder and the front are what the sf-port and sf-front services of the compose file say, network and user included', () => {
     const file = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.vega.yaml'), 'utf8')) as ComposeFile
-    const front = { name: inputs.name, image: 'sf-haproxy:2.6.12-local', bind: inputs.bind, port: inputs.port, sfHome: inputs.sfHome, id: 'mx1abc', configDigest: '0123456789abcdef' }
+    const front = { name: inputs.name, image: 'sf-haproxy:2.6.12-local', bind: inputs.bind, port: inputs.port, metricsPort: 4003, sfHome: inputs.sfHome, id: 'mx1abc', configDigest: '0123456789abcdef' }
     const env = frontComposeEnv(front)
     const networks = interpolate(file.networks, env) as ComposeFile['networks']
     assert.deepEqual(fromCompose(interpolate(file.services['sf-port'], env) as ComposeService, networks), portHolderContainer(front))

@@ -55,8 +55,21 @@ describe('vegaRules', () => {
     assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65534' })), {
       frontNeedsTwoProbePorts: 'SF_VEGA_PORT=65534: behind the front the servers publish the next two ports for their own probes; use 65533 or lower, or SF_VEGA_FRONT=none',
     })
-    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65533' })), {})
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65533', SF_VEGA_METRICS_PORT: '65000' })), {})
     assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65534', SF_VEGA_FRONT: 'none' })), {})
+  })
+
+  test("behind the front, the front's metrics port is SF_VEGA_PORT + 3 unless set, and may not be the port or a slot's probe port", (t) => {
+    assert.equal(configFor(t, { SF_VEGA_PORT: '4100' }).SF_VEGA_METRICS_PORT, 4103)
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '4100', SF_VEGA_METRICS_PORT: '9101' })), {})
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '4100', SF_VEGA_METRICS_PORT: '4102' })), {
+      frontMetricsPortApart: "SF_VEGA_METRICS_PORT=4102: it is slot b's probe port (SF_VEGA_PORT + 2); choose another port (the default is SF_VEGA_PORT + 3, 4103)",
+    })
+    assert.match(problems(configFor(t, { SF_VEGA_PORT: '4100', SF_VEGA_METRICS_PORT: '4100' })).frontMetricsPortApart ?? '', /^SF_VEGA_METRICS_PORT=4100: it is SF_VEGA_PORT itself;/)
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '65533' })), {
+      frontMetricsPortApart: "SF_VEGA_PORT=65533: the front's metrics port defaults to SF_VEGA_PORT + 3, past 65535; set SF_VEGA_METRICS_PORT to a free port",
+    })
+    assert.deepEqual(problems(configFor(t, { SF_VEGA_PORT: '4100', SF_VEGA_METRICS_PORT: '4101', SF_VEGA_FRONT: 'none' })), {}, 'no front, no metrics port')
   })
 
   test('refuse a stop time not over the drain grace, naming the minimum', (t) => {
