@@ -19,7 +19,12 @@ export const historyEntrySchema = z.object({
   outcome: z.enum(['upgraded', 'rolled-back', 'candidate-failed', 'rollback-failed', 'failed', 'abandoned']),
   rollback: z.string().nullable().describe('What the automatic rollback did, if one ran.'),
   error: z.string().nullable(),
-  analysis: z.array(verdictSchema).optional().describe('Behind the front: the verdict of each canary step and of the settle window, with the numbers of old and new.'),
+  // An analysis of another shape (a later version's) is dropped, not the whole entry with it.
+  analysis: z
+    .array(verdictSchema)
+    .optional()
+    .catch(undefined)
+    .describe('Behind the front: the verdict of each canary step and of the settle window, with the numbers of old and new.'),
 })
 export type HistoryEntry = z.infer<typeof historyEntrySchema>
 

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test'
 import { deployFigures, parseDeployRecords, readDeployFigures } from '../../../lib/vega/deploy-metrics.ts'
 import { historyFile, type HistoryEntry } from '../../../lib/vega/history.ts'
 
-function attempt(at: string, outcome: HistoryEntry['outcome'], o: Partial<HistoryEntry> & { analysis?: unknown } = {}): Record<string, unknown> {
+function attempt(at: string, outcome: HistoryEntry['outcome'], o: Omit<Partial<HistoryEntry>, 'analysis'> & { analysis?: unknown } = {}): Record<string, unknown> {
   return {
     at,
     by: 'deploy@vega (pid 4242)',
