@@ -131,6 +131,9 @@ async function swapWatched(site: FrontSite, o: FrontSwapOptions, traffic: Traffi
   }
 
   done = progress.phase(`give slot ${slot} every request`)
+  // The window's numbers count from here: the probes through the front come first, and users' requests
+  // meanwhile are the new server's too.
+  const allIn = await mark(watch)
   await setSlotWeight(socket, slot, fullWeight)
   if (old) await setSlotState(socket, old, 'drain')
   await writeFrontConfig(site, slot)
@@ -138,7 +141,7 @@ async function swapWatched(site: FrontSite, o: FrontSwapOptions, traffic: Traffi
 
   // The old server keeps running, drained by the front, until the new one has settled: switching back
   // is then one runtime API call, and no request is lost to a restart.
-  const settled = await settle(watch, baseline)
+  const settled = await settle(watch, baseline, allIn)
   if (settled.decision === 'fail') return await failed(settled)
   if (o.settleMs > 0 && o.rules) record(settled)
   if (old) {
@@ -192,19 +195,31 @@ interface Watch {
 /** How often the numbers are judged while a stage runs; the probes and error counters are read every settlePollMs. */
 const judgeEveryMs = 500
 
+/** Where a stage starts: the requests read so far, and the front's error counters of both slots. */
+interface Mark {
+  from: number
+  errors: { now: number; old: number }
+}
+
+async function errorCounters(w: Watch): Promise<Mark['errors']> {
+  const states = await readSlots(w.socket)
+  return { now: states.find((s) => s.slot === w.slot)?.errors ?? 0, old: states.find((s) => s.slot === w.old)?.errors ?? 0 }
+}
+
+async function mark(w: Watch): Promise<Mark> {
+  return { from: w.traffic?.requests.length ?? 0, errors: await errorCounters(w) }
+}
+
 /**
  * Watch the new server for `ms`: its /api/ready at `readyUrl` answering 200, no connection or response
  * error counted against it, and its numbers (every judgeEveryMs, and once more at the end) against the
- * old server's beside it or, with too few of those, the baseline. The first failure ends it.
+ * old server's beside it or, with too few of those, the baseline. The first failure ends it. The
+ * numbers count from `since` (by default now).
  */
-async function observe(w: Watch, stage: { stage: string; share: number }, ms: number, baseline: Figures | null, readyUrl: string): Promise<Verdict> {
-  const { socket, slot, old, traffic } = w
-  const counters = async () => {
-    const states = await readSlots(socket)
-    return { now: states.find((s) => s.slot === slot)?.errors ?? 0, old: states.find((s) => s.slot === old)?.errors ?? 0 }
-  }
-  const start = await counters()
-  const from = traffic?.requests.length ?? 0
+async function observe(w: Watch, stage: { stage: string; share: number }, ms: number, baseline: Figures | null, readyUrl: string, since?: Mark): Promise<Verdict> {
+  const { slot, old, traffic } = w
+  const counters = () => errorCounters(w)
+  const { from, errors: start } = since ?? (await mark(w))
   const figures = async () => {
     const c = await counters()
     const requests = traffic?.requests.slice(from) ?? []
@@ -240,7 +255,7 @@ async function observe(w: Watch, stage: { stage: string; share: number }, ms: nu
  * The settle window: the new prod's probes through the front, then, for `settleMs`, the new server
  * watched as in a canary step with every request its own (see observe).
  */
-async function settle(w: Watch, baseline: Figures | null): Promise<Verdict> {
+async function settle(w: Watch, baseline: Figures | null, since: Mark): Promise<Verdict> {
   const { site, o, container } = w
   const url = urlOf(o.probeHost, site.port)
   const stage = { stage: 'settle', share: 100 }
@@ -251,7 +266,7 @@ async function settle(w: Watch, baseline: Figures | null): Promise<Verdict> {
     const none = { requests: 0, errors5xx: 0, errors: 0, p50Ms: null, p95Ms: null }
     return { ...stage, decision: 'fail', rule: 'probes', reason: (error as Error).message, old: baseline, new: none }
   }
-  const verdict = await observe(w, stage, o.settleMs, baseline, url)
+  const verdict = await observe(w, stage, o.settleMs, baseline, url, since)
   if (verdict.decision !== 'fail') done(o.rules && o.settleMs > 0 ? verdict.reason : undefined)
   return verdict
 }
