@@ -219,7 +219,8 @@ function switchBack(phase: string, samples: readonly Sample[], timeline: readonl
     phase: back?.phase ?? null,
     startMs: back && Math.round(back.at - b.origin),
     afterSwitchMs: back && Math.round(back.at - switchStart),
-    requests: { wholeRun: countsBetween(samples, b.loadStart, Infinity), switchToSwitchBack: countsBetween(samples, switchStart, back?.at ?? Infinity) },
+    // Each client's first request starts before the load's start is read: the whole run is every sample.
+    requests: { wholeRun: countsBetween(samples, -Infinity, Infinity), switchToSwitchBack: countsBetween(samples, switchStart, back?.at ?? Infinity) },
   }
 }
 
