@@ -22,3 +22,28 @@ export async function gitState(cwd: string): Promise<GitState> {
   const status = await run('git', [...safe, 'status', '--porcelain', '--untracked-files=normal'], { cwd })
   return { commit: head.stdout.trim(), dirty: status.stdout.trim() !== '' }
 }
+
+/** Who commits in a scratch clone the toolkit made: a name and an address that reach nobody. */
+export interface GitIdentity {
+  name: string
+  email: string
+}
+
+/** Clone `from`'s HEAD into `to`, a folder the caller owns and removes. */
+export async function cloneCheckout(from: string, to: string): Promise<void> {
+  await run('git', ['clone', '--quiet', from, to])
+}
+
+/** Commit every change to tracked files in `cwd`; returns the new commit. */
+export async function commitAll(cwd: string, message: string, by: GitIdentity): Promise<string> {
+  await run('git', [...identity(by), 'commit', '--quiet', '--all', '--message', message], { cwd })
+  return (await run('git', ['rev-parse', 'HEAD'], { cwd })).stdout.trim()
+}
+
+/** Undo HEAD with a new commit; returns it. */
+export async function revertHead(cwd: string, by: GitIdentity): Promise<string> {
+  await run('git', [...identity(by), 'revert', '--quiet', '--no-edit', 'HEAD'], { cwd })
+  return (await run('git', ['rev-parse', 'HEAD'], { cwd })).stdout.trim()
+}
+
+const identity = (by: GitIdentity) => ['-c', `user.name=${by.name}`, '-c', `user.email=${by.email}`]

@@ -1,6 +1,7 @@
 // npm run bench:upgrade [-- --clients N --slow N --slow-ms MS --steady-s S]: measure what an upgrade of
-// the vega container costs its clients, through the front, in direct mode and against a naive replace.
-// Writes bench-results/upgrade-<time>.json and prints the same JSON on stdout.
+// the vega container costs its clients, through the front, in direct mode and against a naive replace,
+// and what upgrades judged by their traffic cost them, for a bad and a good release, with and without
+// canary steps. Writes bench-results/upgrade-<time>.json and prints the same JSON on stdout.
 import path from 'node:path'
 import { parseBenchArgs } from '../lib/bench/args.ts'
 import { benchUpgrade } from '../lib/bench/bench-upgrade.ts'

@@ -1,7 +1,8 @@
 // npm run bench:upgrade: what an upgrade costs the clients of prod, three ways under the same load in
 // one invocation: A, the upgrade through the front (SF_VEGA_FRONT=haproxy); B, the upgrade in direct
-// mode; C, a naive replace, the baseline. And the price of the front's hop when nothing changes. Each
-// mode has its own per-run prod. It measures and records; it asserts no times.
+// mode; C, a naive replace, the baseline. And the price of the front's hop when nothing changes. Then
+// D-G, upgrades judged by their traffic under a site's users (judged.ts). Each mode has its own per-run
+// prod. It measures and records; it asserts no times.
 import { engineAnswers } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { DockerError } from '../errors.ts'
@@ -16,9 +17,10 @@ import { vegaContext } from '../vega/context.ts'
 import { frontSite } from '../vega/front-site.ts'
 import { BenchError } from './errors.ts'
 import { hopPrice } from './figures.ts'
-import { untilHeld } from './load.ts'
+import { judgedRows, type JudgedRows } from './judged.ts'
+import { untilHeld, type Route } from './load.ts'
 import { measureRun, type LoadPlan, type RunFigures } from './measure.ts'
-import { upgradeMethod } from './method.ts'
+import { judgedMethod, upgradeMethod } from './method.ts'
 import { currentProdSpec, naiveReplace } from './naive.ts'
 import { withProd, type Prod } from './prod.ts'
 import { machine, writeResult } from './record.ts'
@@ -42,7 +44,7 @@ export const benchDefaults = { clients: 8, slowRequests: 4, slowHoldMs: 3000, st
 
 /** Fixed parts of the method; the options fill in the rest. */
 export const fixedPlan = {
-  path: '/api/healthz',
+  pauseMs: 0,
   errorPauseMs: 10,
   timeoutMs: 10_000,
   leadMs: 2000,
@@ -51,6 +53,8 @@ export const fixedPlan = {
   maxExtraMs: 60_000,
   pollIntervalMs: 10,
 } as const
+/** The load of the runs that measure a change's gap: every client on /api/healthz, which only the server answers. */
+export const probeRoutes = (clients: number): Route[] => [{ path: '/api/healthz', clients }]
 const probeDeadlineMs = 90_000
 const settleMs = 5000
 
@@ -66,6 +70,8 @@ export interface BenchResult {
   runs: { front: RunFigures; direct: RunFigures; naiveReplace: RunFigures }
   /** Nothing changes: the same load through the front, straight to the same server, and to a direct-mode prod. */
   steady: { throughFront: SteadyFigures; sameServerDirect: SteadyFigures; directMode: SteadyFigures; hopPriceMs: { p50Ms: number; p99Ms: number } }
+  /** Behind the front, under the users' load: a bad release without and with canary steps, a good one likewise. */
+  analysis: JudgedRows
 }
 
 export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; result: BenchResult }> {
@@ -75,7 +81,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
   const at = new Date()
   // Read now: its load average is the one at the start.
   const host = machine(engine.version)
-  const plan: LoadPlan = { ...fixedPlan, clients: o.clients, slowRequests: o.slowRequests, slowHoldMs: o.slowHoldMs }
+  const plan: LoadPlan = { ...fixedPlan, routes: probeRoutes(o.clients), slowRequests: o.slowRequests, slowHoldMs: o.slowHoldMs }
 
   const front = await withProd(o, 'front', async (prod) => {
     const steady = await steadyBehindFront(prod, plan, o)
@@ -100,12 +106,13 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
     done(outcome(naive))
     return { steady, ...upgrade, naive, stopTimeSeconds: prod.ctx.config.SF_VEGA_DRAIN_STOP_TIME }
   })
+  const analysis = await judgedRows(o)
 
   const result: BenchResult = {
     benchmark: 'upgrade',
     at: at.toISOString(),
     machine: host,
-    method: upgradeMethod(plan, { stopTimeSeconds: direct.stopTimeSeconds, settleMs, probeDeadlineMs, steadySeconds: o.steadySeconds }),
+    method: { ...upgradeMethod(plan, { stopTimeSeconds: direct.stopTimeSeconds, settleMs, probeDeadlineMs, steadySeconds: o.steadySeconds }), analysis: judgedMethod() },
     upgrades: { front: front.upgraded, direct: direct.upgraded },
     runs: { front: front.run, direct: direct.run, naiveReplace: direct.naive },
     steady: {
@@ -114,6 +121,7 @@ export async function benchUpgrade(o: BenchOptions): Promise<{ file: string; res
       directMode: direct.steady,
       hopPriceMs: hopPrice(front.steady.sameServerDirect.requests.latencyMs, front.steady.throughFront.requests.latencyMs),
     },
+    analysis,
   }
   return { file: await writeResult(o.resultsDir, 'upgrade', at, result), result }
 }

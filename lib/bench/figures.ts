@@ -112,6 +112,37 @@ export interface SlowFigures {
   durationsMs: number[]
 }
 
+/** What the clients of one path got. */
+export interface PathCounts {
+  requests: number
+  /** Answered with a 5xx status. */
+  status5xx: number
+  /** Any other outcome but 2xx: another status, or an error code. */
+  otherFailed: number
+  /** 5xx in % of the requests (two decimals); null with no request. */
+  percent5xx: number | null
+}
+
+/** The key of all paths together: no path is named without its leading slash. */
+export const allPaths = 'all'
+
+/** The requests that started in [from, to), by path and for all paths together. */
+export function countsBetween(samples: readonly Sample[], from: number, to: number): Record<string, PathCounts> {
+  const counts: Record<string, PathCounts> = { [allPaths]: noRequests() }
+  for (const s of samples) {
+    if (s.start < from || s.start >= to) continue
+    for (const c of [counts[allPaths]!, (counts[s.path] ??= noRequests())]) {
+      c.requests++
+      if (typeof s.outcome === 'number' && s.outcome >= 500 && s.outcome < 600) c.status5xx++
+      else if (!isOk(s)) c.otherFailed++
+    }
+  }
+  for (const c of Object.values(counts)) c.percent5xx = c.requests ? round((100 * c.status5xx) / c.requests) : null
+  return counts
+}
+
+const noRequests = (): PathCounts => ({ requests: 0, status5xx: 0, otherFailed: 0, percent5xx: null })
+
 /** The held requests against the moment the switch started (the drain in direct mode, the front's switch behind it). */
 export function slowFigures(samples: readonly Sample[], holdMs: number, sentAt: number, switchStart: number): SlowFigures {
   const lost = samples.filter((s) => s.outcome !== 200)

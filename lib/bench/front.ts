@@ -24,7 +24,7 @@ import { measureRun, type LoadPlan, type RunFigures } from './measure.ts'
 import { loadMethod, slowMethod, windowMethod } from './method.ts'
 import { withProd, type Prod } from './prod.ts'
 import { machine, writeResult } from './record.ts'
-import { fixedPlan } from './bench-upgrade.ts'
+import { fixedPlan, probeRoutes } from './bench-upgrade.ts'
 
 export interface FrontBenchOptions {
   root: string
@@ -57,7 +57,7 @@ export async function benchFront(o: FrontBenchOptions): Promise<{ file: string; 
   const at = new Date()
   // Read now: its load average is the one at the start.
   const host = machine(engine.version)
-  const plan: LoadPlan = { ...fixedPlan, clients: o.clients, slowRequests: o.slowRequests, slowHoldMs: o.slowHoldMs }
+  const plan: LoadPlan = { ...fixedPlan, routes: probeRoutes(o.clients), slowRequests: o.slowRequests, slowHoldMs: o.slowHoldMs }
   const held = `${plan.slowRequests} held requests in flight`
   const measured = await withProd(o, 'front', async (prod) => {
     const front = frontName(prod.sandbox.name)

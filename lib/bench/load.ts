@@ -8,6 +8,7 @@ import type { BuildPoll } from './figures.ts'
 
 /** One request: times in ms on the run's clock, outcome an HTTP status or an error code. */
 export interface Sample {
+  path: string
   start: number
   end: number
   outcome: number | string
@@ -34,6 +35,21 @@ export interface Load {
   count(): number
   /** Stop every client after its current request; resolves with all samples, in no order. */
   stop(): Promise<Sample[]>
+}
+
+/** Some of the clients, and the path each of them asks for again and again. */
+export interface Route {
+  path: string
+  clients: number
+}
+
+/** The clients of every route at once, as one load: the samples say which path each request asked for. */
+export function startRoutes(o: Omit<LoadOptions, 'clients' | 'path'> & { routes: readonly Route[] }): Load {
+  const loads = o.routes.map((r) => startLoad({ ...o, path: r.path, clients: r.clients }))
+  return {
+    count: () => loads.reduce((sum, l) => sum + l.count(), 0),
+    stop: async () => (await Promise.all(loads.map((l) => l.stop()))).flat(),
+  }
 }
 
 /** Start `clients` loops, each on its own keep-alive connection (reopened after a close or an error). */
@@ -146,9 +162,9 @@ async function timedGet(dispatcher: Client | Pool, path: string, headers: Record
   try {
     const res = await dispatcher.request({ path, method: 'GET', headers })
     await res.body.dump()
-    return { start, end: now(), outcome: res.statusCode }
+    return { path, start, end: now(), outcome: res.statusCode }
   } catch (error) {
-    return { start, end: now(), outcome: errorCode(error) }
+    return { path, start, end: now(), outcome: errorCode(error) }
   }
 }
 

@@ -5,20 +5,25 @@ import { createReport, type Report } from '../vega/report.ts'
 import { BenchError } from './errors.ts'
 import { loadAverage1m } from './record.ts'
 import {
+  countsBetween,
   failuresByPhase,
   longestWindowWithoutSuccess,
   requestFigures,
   slowFigures,
   timeToBuild,
   type OutageWindow,
+  type PathCounts,
+  type RunBounds,
   type RequestFigures,
   type SlowFigures,
 } from './figures.ts'
-import { pollBuild, sleep, startLoad, startSlowRequests, type BuildPoller, type Clock, type SlowRequests } from './load.ts'
+import { pollBuild, sleep, startRoutes, startSlowRequests, type BuildPoller, type Clock, type Route, type Sample, type SlowRequests } from './load.ts'
 
 export interface LoadPlan {
-  clients: number
-  path: string
+  /** Which paths the clients ask for, and how many clients each. */
+  routes: readonly Route[]
+  /** A client's pause after each answer; 0: as fast as answers come. */
+  pauseMs: number
   errorPauseMs: number
   timeoutMs: number
   slowRequests: number
@@ -59,6 +64,8 @@ export interface Change {
    * until the change returns; `newBuild`, asked afterwards, names the build to look for.
    */
   proven?: { phase: string; newBuild(): string | null; servingPhase: string }
+  /** The phase whose start is the switch back to the old server, for a change that may make one. */
+  switchBackPhase?: string
   /** Runs under the load just before the change, and is not part of its time. */
   prepare?(hooks: ChangeHooks): Promise<void>
   run(hooks: ChangeHooks): Promise<void>
@@ -99,9 +106,21 @@ export interface RunFigures {
   slowRequests: SlowFigures
   /** From the end of the candidate's probes; null for a change with no candidate. */
   provenToServing: ProvenToServing | null
+  /** With `switchBackPhase`: what the clients got until the switch back and in the whole run. */
+  switchBack?: SwitchBackFigures
   /** Duration in ms of each phase, by name. */
   phases: Record<string, number>
   timeline: PhaseSpan[]
+}
+
+export interface SwitchBackFigures {
+  /** The switch-back phase, and when it started from the start of the change; null when none started. */
+  phase: string | null
+  startMs: number | null
+  /** From the start of the switch to the start of the switch back. */
+  afterSwitchMs: number | null
+  /** By path and all together, of the requests that started in the whole run, and from the switch to the switch back (to the load's stop without one). */
+  requests: { wholeRun: Record<string, PathCounts>; switchToSwitchBack: Record<string, PathCounts> }
 }
 
 export async function measureRun(target: RunTarget, plan: LoadPlan, change: Change, now: Clock = () => performance.now()): Promise<RunFigures> {
@@ -128,7 +147,7 @@ export async function measureRun(target: RunTarget, plan: LoadPlan, change: Chan
     },
   })
 
-  const load = startLoad({ url: target.url, clients: plan.clients, path: plan.path, errorPauseMs: plan.errorPauseMs, timeoutMs: plan.timeoutMs, now })
+  const load = startRoutes({ url: target.url, routes: plan.routes, pauseMs: plan.pauseMs, errorPauseMs: plan.errorPauseMs, timeoutMs: plan.timeoutMs, now })
   const loadStart = now()
   let origin = loadStart
   let changed: number | null = null
@@ -171,6 +190,7 @@ export async function measureRun(target: RunTarget, plan: LoadPlan, change: Chan
     longestWindowWithoutSuccess: { ...window, opensAfterSwitchStartMs: Math.round(window.fromMs - (switchStart - origin)) },
     slowRequests: slowFigures(slowSamples, plan.slowHoldMs, slow.sentAt, switchStart),
     provenToServing: change.proven ? provenToServing(change.proven, seen.proven, polls, timeline) : null,
+    ...(change.switchBackPhase === undefined ? {} : { switchBack: switchBack(change.switchBackPhase, samples, timeline, switchStart, bounds) }),
     phases: { ...report.phases },
     timeline: timeline.map(({ phase, at, durationMs }) => ({ phase, startMs: Math.round(at - origin), durationMs })),
   }
@@ -190,6 +210,17 @@ function provenToServing(
     polls: polls.length,
     servingPhase: proven.servingPhase,
     servingPhaseEndMs: at === null || servingEnd === null ? null : Math.round(servingEnd - at),
+  }
+}
+
+function switchBack(phase: string, samples: readonly Sample[], timeline: readonly { phase: string; at: number }[], switchStart: number, b: RunBounds): SwitchBackFigures {
+  const back = timeline.find((s) => named(s.phase, phase) && s.at >= switchStart) ?? null
+  return {
+    phase: back?.phase ?? null,
+    startMs: back && Math.round(back.at - b.origin),
+    afterSwitchMs: back && Math.round(back.at - switchStart),
+    // Each client's first request starts before the load's start is read: the whole run is every sample.
+    requests: { wholeRun: countsBetween(samples, -Infinity, Infinity), switchToSwitchBack: countsBetween(samples, switchStart, back?.at ?? Infinity) },
   }
 }
 

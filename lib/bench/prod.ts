@@ -1,5 +1,6 @@
 // A benchmark's own prod: a sandbox (front or direct mode) brought up as npm run docker:vega:up does,
-// handed to the body, and removed afterwards, also when the body fails or the run is interrupted.
+// from the checkout or from the sandbox's clone of it, handed to the body, and removed afterwards,
+// also when the body fails or the run is interrupted.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Env } from '../env.ts'
@@ -17,6 +18,8 @@ export interface ProdOptions {
   progress: Progress
   /** Interrupts the run: what it made is removed at once, and again when the step under way ends. */
   signal?: AbortSignal
+  /** Build from a clone of `root` in the sandbox (Prod.sandbox.checkout), so the body can commit releases there. */
+  scratchCheckout?: boolean
 }
 
 export interface Prod {
@@ -27,13 +30,13 @@ export interface Prod {
 
 export async function withProd<T>(o: ProdOptions, mode: SandboxMode, body: (prod: Prod) => Promise<T>): Promise<T> {
   o.signal?.throwIfAborted()
-  const sandbox = await createSandbox(o.env, o.progress, mode)
+  const sandbox = await createSandbox(o.env, o.progress, mode, o.scratchCheckout ? o.root : null)
   // Removing prod at once makes most steps under way fail fast; the finally removes what they made after.
   const interrupt = () => void sandbox.cleanup()
   o.signal?.addEventListener('abort', interrupt, { once: true })
   try {
     o.signal?.throwIfAborted()
-    const ctx = vegaContext(o.root, sandbox.env, o.progress)
+    const ctx = vegaContext(sandbox.checkout?.dir ?? o.root, sandbox.env, o.progress)
     await vegaUp(ctx)
     o.signal?.throwIfAborted()
     return await body({ sandbox, ctx, target: { url: sandbox.url, name: sandbox.name, token: readAdminToken(sandbox.sfHome) } })

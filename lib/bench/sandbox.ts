@@ -1,6 +1,7 @@
 // Everything one benchmark run owns: a per-run container name, image tags, loopback ports and temp
 // folders, put into the environment the toolkit reads, and removed again afterwards. In front mode
 // also the front, its network and its image, built here from this host's haproxy so nothing is pulled.
+// On request also a scratch clone of the checkout to build from, for runs that commit a release.
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -15,6 +16,7 @@ import type { Progress } from '../progress.ts'
 import { frontName, networkName, nextFrontName, portHolderName } from '../front/definition.ts'
 import { asideName, candidateName } from '../front/site.ts'
 import { freePorts } from '../ports.ts'
+import { scratchCheckout, type ScratchCheckout } from './checkout.ts'
 
 export type SandboxMode = 'front' | 'direct'
 
@@ -28,11 +30,14 @@ export interface Sandbox {
   /** Origin of prod on the host. */
   url: string
   sfHome: string
+  /** The run's own clone of the checkout, when asked for: build from it, commit in it. */
+  checkout: ScratchCheckout | null
   /** Remove the run's containers, network, image tags and folders; never throws. */
   cleanup(): Promise<void>
 }
 
-export async function createSandbox(base: Env, progress: Progress, mode: SandboxMode = 'direct'): Promise<Sandbox> {
+/** `cloneOf`: the checkout to clone into the sandbox's folder; none: the run builds from the caller's. */
+export async function createSandbox(base: Env, progress: Progress, mode: SandboxMode = 'direct', cloneOf: string | null = null): Promise<Sandbox> {
   const id = randomBytes(4).toString('hex')
   const name = `sf-bench-${id}`
   const image = `sf-bench-server:${id}`
@@ -52,6 +57,7 @@ export async function createSandbox(base: Env, progress: Progress, mode: Sandbox
   try {
     await fs.mkdir(path.join(workspace, '.git'), { recursive: true })
     await fs.mkdir(sfHome, { mode: 0o700 })
+    const checkout = cloneOf ? await scratchCheckout(cloneOf, path.join(root, 'checkout')) : null
     // Prod, then the candidate's port in direct mode, or one probe port per slot behind the front.
     const port = await freePorts('127.0.0.1', mode === 'front' ? 3 : 2)
     if (frontImage) await buildFrontImage({ tag: frontImage, env: base, progress, labels: { 'sf.bench': id } })
@@ -69,7 +75,7 @@ export async function createSandbox(base: Env, progress: Progress, mode: Sandbox
       SF_WORKSPACES_DIR: workspaces,
       SF_BASE_IMAGE: await localBase(base, progress),
     }
-    return { mode, env, name, image, port, url: `http://127.0.0.1:${port}`, sfHome, cleanup }
+    return { mode, env, name, image, port, url: `http://127.0.0.1:${port}`, sfHome, checkout, cleanup }
   } catch (error) {
     await cleanup()
     throw error

@@ -1,7 +1,7 @@
 // The price of the front's hop: the same load for the same time against an address while nothing
 // changes, so latencies through the front and straight to a server can be set side by side.
 import { longestWindowWithoutSuccess, requestFigures, type RequestFigures } from './figures.ts'
-import { sleep, startLoad } from './load.ts'
+import { sleep, startRoutes } from './load.ts'
 import type { LoadPlan } from './measure.ts'
 import { loadAverage1m } from './record.ts'
 
@@ -17,7 +17,7 @@ export interface SteadyFigures {
 
 export async function measureSteady(url: string, via: string, plan: LoadPlan, seconds: number, now = () => performance.now()): Promise<SteadyFigures> {
   const before = loadAverage1m()
-  const load = startLoad({ url, clients: plan.clients, path: plan.path, errorPauseMs: plan.errorPauseMs, timeoutMs: plan.timeoutMs, now })
+  const load = startRoutes({ url, routes: plan.routes, pauseMs: plan.pauseMs, errorPauseMs: plan.errorPauseMs, timeoutMs: plan.timeoutMs, now })
   const loadStart = now()
   await sleep(seconds * 1000)
   const samples = await load.stop()

@@ -1,11 +1,11 @@
 // The benchmark's figures, computed from recorded samples: pure, so every case is built inline.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { failuresByPhase, hopPrice, longestWindowWithoutSuccess, percentile, requestFigures, slowFigures, timeToBuild } from '../../../lib/bench/figures.ts'
+import { countsBetween, failuresByPhase, hopPrice, longestWindowWithoutSuccess, percentile, requestFigures, slowFigures, timeToBuild } from '../../../lib/bench/figures.ts'
 import type { Sample } from '../../../lib/bench/load.ts'
 
-const ok = (start: number, end: number): Sample => ({ start, end, outcome: 200 })
-const failed = (start: number, end: number, outcome: number | string = 'ECONNREFUSED'): Sample => ({ start, end, outcome })
+const ok = (start: number, end: number, path = '/api/healthz'): Sample => ({ path, start, end, outcome: 200 })
+const failed = (start: number, end: number, outcome: number | string = 'ECONNREFUSED', path = '/api/healthz'): Sample => ({ path, start, end, outcome })
 
 describe('percentile', () => {
   test('is the nearest rank: the smallest value with at least that fraction at or below it', () => {
@@ -70,6 +70,38 @@ describe('failuresByPhase', () => {
       start: { ECONNREFUSED: 1 },
     })
     assert.deepEqual(failuresByPhase([failed(600, 601)], spans, 500), { start: { ECONNREFUSED: 1 } }, 'a phase that never ended holds what came after it')
+  })
+})
+
+describe('countsBetween', () => {
+  const samples = [
+    ok(0, 10, '/'),
+    failed(100, 110, 500, '/'),
+    failed(150, 160, 503, '/'),
+    ok(180, 190, '/api/projects'),
+    failed(190, 191, 'ECONNRESET', '/'),
+    failed(199, 260, 500, '/'),
+    failed(200, 210, 500, '/'),
+    ok(300, 310, '/'),
+  ]
+
+  test('counts by path and all together the 5xx and the other failures of the requests that started between two times', () => {
+    assert.deepEqual(countsBetween(samples, 100, 200), {
+      all: { requests: 5, status5xx: 3, otherFailed: 1, percent5xx: 60 },
+      '/': { requests: 4, status5xx: 3, otherFailed: 1, percent5xx: 75 },
+      '/api/projects': { requests: 1, status5xx: 0, otherFailed: 0, percent5xx: 0 },
+    })
+  })
+
+  test('counts a request by its start: one that started before the end and ended after it is in, one that started at the end is not', () => {
+    const between = countsBetween(samples, 199, 200)
+    assert.equal(between['/']!.status5xx, 1)
+    assert.equal(countsBetween(samples, 0, Infinity).all!.requests, samples.length)
+  })
+
+  test('gives no share of no request', () => {
+    assert.deepEqual(countsBetween(samples, 400, 500), { all: { requests: 0, status5xx: 0, otherFailed: 0, percent5xx: null } })
+    assert.equal(countsBetween([failed(0, 1, 500), ok(1, 2), ok(2, 3)], 0, 3).all!.percent5xx, 33.33)
   })
 })
 
