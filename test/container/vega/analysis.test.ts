@@ -189,10 +189,11 @@ if (engine) {
         assert.equal(await run.servedCommit(url), commit)
         const verdict = (await lastEntry()).analysis?.at(-1) as Verdict
         assert.deepEqual([verdict.decision, verdict.rule], ['inconclusive', 'probes'])
-        assert.match(verdict.reason, /^inconclusive: 0 requests \(fewer than 20\); the probes decided$/)
+        // The window counts from the switch, so the probes' own /api/projects through the front is in it.
+        assert.match(verdict.reason, /^inconclusive: [01] requests? \(fewer than 20\); the probes decided$/)
         const status = npmRun(scratch.dir, 'docker:vega:status', [], env)
         assert.equal(await status.exited, 0, status.stderr())
-        assert.match(status.stdout(), /settle: inconclusive \(probes\): inconclusive: 0 requests/)
+        assert.match(status.stdout(), /settle: inconclusive \(probes\): inconclusive: [01] requests?/)
         assert.match(status.stdout(), /canary 50%: pass: \d+ requests, [\d.]+% 5xx, p50 \d+ ms, p95 \d+ ms, against the old server's \d+\n\s+old: \d+ requests, 0 5xx \(0%\), p50 \d+ ms, p95 \d+ ms\n\s+new: \d+ requests/)
       })
     })
