@@ -229,9 +229,15 @@ async function observe(w: Watch, stage: { stage: string; share: number }, ms: nu
   }
   const verdict = async (final: boolean): Promise<Verdict> => {
     const f = await figures()
-    if (!w.o.rules) return { ...stage, decision: f.now.errors ? 'fail' : 'pass', rule: f.now.errors ? 'errors' : 'probes', reason: f.now.errors ? `the front counted ${f.now.errors} connection or response error(s) against the new server` : 'the probes passed', old: f.against, new: f.now }
-    if (traffic?.unavailable && final) return { ...judge(stage, f.against, f.now, w.o.rules, final), decision: 'inconclusive', rule: 'probes', reason: `inconclusive: ${traffic.unavailable}` }
-    return judge(stage, f.against, f.now, w.o.rules, final)
+    const base = { ...stage, old: f.against, new: f.now }
+    // No rules (up, rollback): the probes and the front's error counters alone.
+    if (!w.o.rules) {
+      if (!f.now.errors) return { ...base, decision: 'pass', rule: 'probes', reason: 'the probes passed' }
+      return { ...base, decision: 'fail', rule: 'errors', reason: `the front counted ${f.now.errors} connection or response error(s) against the new server` }
+    }
+    const judged = judge(stage, f.against, f.now, w.o.rules, final)
+    if (traffic?.unavailable && final) return { ...judged, decision: 'inconclusive', rule: 'probes', reason: `inconclusive: ${traffic.unavailable}` }
+    return judged
   }
   const end = Date.now() + ms
   let judgedAt = Date.now()
