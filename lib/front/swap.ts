@@ -236,7 +236,7 @@ async function observe(w: Watch, stage: { stage: string; share: number }, ms: nu
       return { ...base, decision: 'fail', rule: 'errors', reason: `the front counted ${f.now.errors} connection or response error(s) against the new server` }
     }
     const judged = judge(stage, f.against, f.now, w.o.rules, final)
-    if (traffic?.unavailable && final) return { ...judged, decision: 'inconclusive', rule: 'probes', reason: `inconclusive: ${traffic.unavailable}` }
+    if (traffic?.unavailable && final && judged.decision !== 'fail') return { ...judged, decision: 'inconclusive', rule: 'probes', reason: `inconclusive: ${traffic.unavailable}` }
     return judged
   }
   const end = Date.now() + ms
