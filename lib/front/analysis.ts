@@ -77,7 +77,7 @@ const shownPercent = (value: number) => `${Number(value.toFixed(1))}%`
 export function describeFigures(f: Figures): string {
   const time = f.p95Ms === null ? 'no timed answer' : `p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms`
   const errors = f.errors ? `, ${f.errors} connection/response error(s)` : ''
-  return `${f.requests} requests, ${f.errors5xx} 5xx (${shownPercent(percentOf(f))}), ${time}${errors}`
+  return `${f.requests} request${f.requests === 1 ? '' : 's'}, ${f.errors5xx} 5xx (${shownPercent(percentOf(f))}), ${time}${errors}`
 }
 
 /** A verdict as people read it: what decided, then the numbers of old and new. */

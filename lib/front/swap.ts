@@ -244,7 +244,8 @@ async function observe(w: Watch, stage: { stage: string; share: number }, ms: nu
   while (Date.now() < end) {
     const ready = await fetchAnswer(`${readyUrl}/api/ready`, { timeoutMs: 3000 }).catch((e: Error) => ({ status: 0, text: e.message }))
     if (ready.status !== 200) {
-      return { ...(await verdict(false)), decision: 'fail', rule: 'probes', reason: `${readyUrl}/api/ready answered ${ready.status || 'nothing'} (${stage.stage})` }
+      const when = stage.share === 100 ? 'inside the settle window' : `in the ${stage.stage} step`
+      return { ...(await verdict(false)), decision: 'fail', rule: 'probes', reason: `${readyUrl}/api/ready answered ${ready.status || 'nothing'} ${when}` }
     }
     const quick = (await counters()).now - start.now
     if (quick > 0 || Date.now() - judgedAt >= judgeEveryMs) {

@@ -100,6 +100,7 @@ describe('judge', () => {
     const v = judge({ stage: 'canary 10%', share: 10 }, figures(90, 0, 10), figures(30, 0, 12), rules, true)
     assert.deepEqual({ stage: v.stage, share: v.share, old: v.old, new: v.new }, { stage: 'canary 10%', share: 10, old: figures(90, 0, 10), new: figures(30, 0, 12) })
     assert.equal(describeFigures(v.new), '30 requests, 0 5xx (0%), p50 12 ms, p95 12 ms')
+    assert.equal(describeFigures(figures(1, 1, null, 1)), '1 request, 1 5xx (100%), no timed answer, 1 connection/response error(s)')
     assert.equal(v.reason, '30 requests, 0% 5xx, p50 12 ms, p95 12 ms, against the old server\'s 90')
   })
 })
