@@ -2,19 +2,10 @@
 // by outcome, how long they took, the upgrades the front switched back and why, and when the last one
 // succeeded. Read whole at scrape time (a line per attempt, so it stays small); pure from the text on.
 import fs from 'node:fs/promises'
-import { z } from 'zod'
-import { historyEntrySchema, historyFile, type HistoryEntry } from './history.ts'
+import { historyEntrySchema, historyFile, parseHistory, type HistoryEntry } from './history.ts'
 
 export const switchBackReasons = ['5xx', 'errors', 'latency', 'probes'] as const
 export type SwitchBackReason = (typeof switchBackReasons)[number]
-
-/**
- * The part of an entry's traffic analysis the reason is read from. Entries written before the analysis
- * existed have none, and a shape this reader does not know counts as none: the reason is then `probes`.
- */
-const analysisSchema = z.object({
-  analysis: z.array(z.object({ decision: z.enum(['pass', 'fail', 'inconclusive']), rule: z.enum(['5xx', 'errors', 'latency', 'probes']).nullable() })),
-})
 
 export interface DeployRecord {
   entry: HistoryEntry
@@ -24,26 +15,18 @@ export interface DeployRecord {
 
 /** The attempts of the site `name` in the history's text, oldest first; lines that do not parse are skipped. */
 export function parseDeployRecords(text: string, name: string): DeployRecord[] {
-  return text.split('\n').flatMap((line) => {
-    if (!line) return []
-    let raw: unknown
-    try {
-      raw = JSON.parse(line)
-    } catch {
-      return []
-    }
-    const parsed = historyEntrySchema.safeParse(raw)
-    if (!parsed.success || parsed.data.name !== name) return []
-    return [{ entry: parsed.data, switchBack: switchBackOf(parsed.data, raw) }]
-  })
+  return parseHistory(text)
+    .filter((entry) => entry.name === name)
+    .map((entry) => ({ entry, switchBack: switchBackOf(entry) }))
 }
 
-/** The rule of the first failing verdict when the analysis has one, else the probes, which decided alone. */
-function switchBackOf(entry: HistoryEntry, raw: unknown): SwitchBackReason | null {
+/**
+ * The rule of the first failing verdict when the analysis has one, else the probes, which decided alone
+ * (entries written before the analysis, or with one of a shape the history drops, have none).
+ */
+function switchBackOf(entry: HistoryEntry): SwitchBackReason | null {
   if (entry.action !== 'upgrade' || entry.outcome !== 'rolled-back') return null
-  const analysis = analysisSchema.safeParse(raw)
-  const failed = analysis.success ? analysis.data.analysis.find((a) => a.decision === 'fail') : undefined
-  return failed?.rule ?? 'probes'
+  return entry.analysis?.find((v) => v.decision === 'fail')?.rule ?? 'probes'
 }
 
 export type DeployAction = HistoryEntry['action']

@@ -87,6 +87,11 @@ export async function readHistory(sfHome: string, count: number): Promise<Histor
   } catch {
     return []
   }
+  return parseHistory(text).slice(-count)
+}
+
+/** The entries in a history's text, oldest first; lines that do not parse are skipped. Pure. */
+export function parseHistory(text: string): HistoryEntry[] {
   return text
     .split('\n')
     .filter(Boolean)
@@ -97,5 +102,4 @@ export async function readHistory(sfHome: string, count: number): Promise<Histor
         return []
       }
     })
-    .slice(-count)
 }
