@@ -1,7 +1,7 @@
 // What deploy-test and promote check before they change anything: the configuration, the targets
 // file, the digest and that the target can be rolled from here. All of it refuses with exit 2.
 import path from 'node:path'
-import { imageInspectArgs, pullArgs } from '../docker/args.ts'
+import { pullArgs } from '../docker/args.ts'
 import { docker } from '../docker/engine.ts'
 import type { Env, SfConfig } from '../env.ts'
 import type { Progress } from '../progress.ts'
@@ -12,6 +12,7 @@ import { credentialsProblem, withRegistryAccess, type RegistryAccess } from './c
 import { digestRef, imageRepository, isDigest } from './image-ref.ts'
 import type { ExpectedRelease } from './probes.ts'
 import { dockerTargetProblems, targetEnv } from './docker-target.ts'
+import { RegistryClient } from './registry-api.ts'
 import { readTargets, type Target, type TargetName } from './targets.ts'
 
 export interface DeployOptions {
@@ -42,6 +43,8 @@ export interface AuthorityContext {
   ref: string
   target: Target
   targetName: TargetName
+  /** The registry's API for this repository: tags, evidence and labels without a pull. */
+  client: RegistryClient
 }
 
 export function authorityContext(o: { root: string; config: SfConfig; digest?: string; targetName: TargetName }): AuthorityContext {
@@ -56,7 +59,7 @@ export function authorityContext(o: { root: string; config: SfConfig; digest?: s
   const problems = target.kind === 'docker' ? dockerTargetProblems(target, o.targetName, config) : []
   if (problems.length) throw new ConfigError(`cannot roll targets.${o.targetName} of ${config.SF_TARGETS}:\n  ${problems.join('\n  ')}`, problems)
   const repository = imageRepository(config.SF_REGISTRY)
-  return { access, repository, digest, ref: digestRef(repository, digest), target, targetName: o.targetName }
+  return { access, repository, digest, ref: digestRef(repository, digest), target, targetName: o.targetName, client: new RegistryClient(repository, access) }
 }
 
 /** The digest publish-image wrote into dist/sf-release-manifest.json, when no --digest was given. */
@@ -67,17 +70,28 @@ function manifestDigest(root: string): string {
   return digest
 }
 
+/** What the image `digest` says it is, from its labels in the registry: the commit and build, and the digest. */
+export async function releaseOf(client: RegistryClient, digest: string): Promise<ExpectedRelease> {
+  const labels = await client.labels(digest)
+  const commit = labels['org.opencontainers.image.revision'] ?? ''
+  const buildId = labels['sf.build-id'] ?? ''
+  if (!/^[0-9a-f]{40}$/.test(commit) || !buildId) {
+    throw new BuildError(`${digestRef(client.repository, digest)} has no org.opencontainers.image.revision or sf.build-id label: it was not built by npm run docker:build; publish one that was`)
+  }
+  return { commit, buildId, digest }
+}
+
+/** Pull `ref` on an engine (a docker target's), which then has the image its server starts from. */
+export async function pullImage(ref: string, access: RegistryAccess, env: Env): Promise<void> {
+  await withRegistryAccess(access, env, (authed, signal) => docker(pullArgs(ref), { env: authed, signal }))
+}
+
 /**
- * Pull `ref` and read what it says it is: the commit and build its labels name, and its digest. On a
- * docker target's engine, which then has the image its server starts from.
+ * What `ref` says it is, read from the registry; a docker target's engine pulls it too, so that its
+ * server starts from an image the engine already holds.
  */
 export async function expectedRelease(context: AuthorityContext, deployerEnv: Env): Promise<ExpectedRelease> {
-  const env = context.target.kind === 'docker' ? targetEnv(context.target, deployerEnv) : deployerEnv
-  await withRegistryAccess(context.access, env, (authed, signal) => docker(pullArgs(context.ref), { env: authed, signal }))
-  const format = '{{index .Config.Labels "org.opencontainers.image.revision"}} {{index .Config.Labels "sf.build-id"}}'
-  const [commit = '', buildId = ''] = (await docker(imageInspectArgs(context.ref, format), { env })).stdout.trim().split(' ')
-  if (!/^[0-9a-f]{40}$/.test(commit) || !buildId) {
-    throw new BuildError(`${context.ref} has no org.opencontainers.image.revision or sf.build-id label: it was not built by npm run docker:build; publish one that was`)
-  }
-  return { commit, buildId, digest: context.digest }
+  const expected = await releaseOf(context.client, context.digest)
+  if (context.target.kind === 'docker') await pullImage(context.ref, context.access, targetEnv(context.target, deployerEnv))
+  return expected
 }

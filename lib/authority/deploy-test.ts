@@ -15,7 +15,11 @@ export async function deployTest(options: DeployOptions): Promise<Deployed> {
   await rollTarget(context, expected, options, 'npm run deploy-test')
 
   done = progress.phase('record the evidence')
-  const evidence = await recordTested(context.repository, context.digest, context.access, env)
+  const evidence = await recordTested(context.client, context.digest)
   done(evidence)
+
+  done = progress.phase('move the channel test')
+  await context.client.tag('test', context.digest)
+  done(`${context.repository}:test → ${context.digest}`)
   return { target: 'test', ref: context.ref, commit: expected.commit, buildId: expected.buildId, evidence }
 }

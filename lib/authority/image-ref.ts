@@ -34,3 +34,10 @@ export function digestIn(repoDigests: readonly string[], repository: string): st
   const entry = repoDigests.find((d) => d.startsWith(`${repository}@sha256:`))
   return entry ? entry.slice(repository.length + 1) : null
 }
+
+/**
+ * The channels a host's controller follows: `test` names the digest deploy-test rolled and proved,
+ * `prod` the one promote moved there. A channel tag is the intent; `tested-<hex>` stays the evidence.
+ */
+export const channels = ['test', 'prod'] as const
+export type Channel = (typeof channels)[number]

@@ -9,7 +9,7 @@ export async function promote(options: DeployOptions): Promise<Deployed> {
   const context = authorityContext({ root: options.root, config: options.config, digest: options.digest, targetName: 'prod' })
 
   let done = progress.phase('check the evidence')
-  const evidence = await testedEvidence(context.repository, context.digest, context.access, env)
+  const evidence = await testedEvidence(context.client, context.digest)
   if (!evidence.ok) {
     done(evidence.why === 'untested' ? 'refused' : 'the registry failed')
     // Only the registry's own "no such tag" says the digest was not tested; anything else is a failure.
@@ -22,5 +22,9 @@ export async function promote(options: DeployOptions): Promise<Deployed> {
   done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
 
   await rollTarget(context, expected, options, 'npm run promote')
+
+  done = progress.phase('move the channel prod')
+  await context.client.tag('prod', context.digest)
+  done(`${context.repository}:prod → ${context.digest}`)
   return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId }
 }

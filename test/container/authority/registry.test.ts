@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { testedEvidence, recordTested } from '../../../lib/authority/evidence.ts'
+import { RegistryClient } from '../../../lib/authority/registry-api.ts'
 import { imageInspectArgs, runArgs } from '../../../lib/docker/args.ts'
 import { docker } from '../../../lib/docker/engine.ts'
 import { distPaths, repoRoot } from '../../../lib/paths.ts'
@@ -116,12 +117,12 @@ if (engine) {
 
     test('the evidence deploy-test records is what promote reads, for that digest only', async () => {
       assert.ok(published)
-      const access = { registry: sfRegistry }
-      const tag = await recordTested(repository, published.digest, access, env)
+      const client = new RegistryClient(repository, { registry: sfRegistry })
+      const tag = await recordTested(client, published.digest)
       assert.equal(tag, `${repository}:tested-${published.digest.slice('sha256:'.length)}`)
-      assert.deepEqual(await testedEvidence(repository, published.digest, access, env), { ok: true, tag })
+      assert.deepEqual(await testedEvidence(client, published.digest), { ok: true, tag })
       const other = `sha256:${'e'.repeat(64)}`
-      const missing = await testedEvidence(repository, other, access, env)
+      const missing = await testedEvidence(client, other)
       assert.equal(missing.ok, false)
       const listed = await fetchAnswer(`${registry!.url}/v2/sf-${runId}/sf-server/tags/list`)
       assert.deepEqual((listed.json as { tags: string[] }).tags.sort(), [localTag.split(':')[1], `tested-${published.digest.slice(7)}`].sort())
