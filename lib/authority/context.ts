@@ -13,7 +13,8 @@ import { digestRef, imageRepository, isDigest } from './image-ref.ts'
 import type { ExpectedRelease } from './probes.ts'
 import { dockerTargetProblems, targetEnv } from './docker-target.ts'
 import { RegistryClient } from './registry-api.ts'
-import { readTargets, type Target, type TargetName } from './targets.ts'
+import type { HostReport } from './fleet.ts'
+import { dockerTargets, readTargets, targetsOf, type Target, type TargetName } from './targets.ts'
 
 export interface DeployOptions {
   root: string
@@ -24,6 +25,9 @@ export interface DeployOptions {
   /** Default: the digest in dist/sf-release-manifest.json. */
   digest?: string
   probeTimeoutMs: number
+  /** Move the channel and wait for the hosts that follow it, instead of rolling each from here. */
+  wait: boolean
+  waitTimeoutMs: number
 }
 
 export interface Deployed {
@@ -33,6 +37,10 @@ export interface Deployed {
   buildId: string
   /** The tag that now records the digest as tested (deploy-test only). */
   evidence?: string
+  /** The channel tag moved to the digest. */
+  channel: string
+  /** --wait: each host, what it serves and when it took the digest. */
+  hosts?: HostReport[]
 }
 
 export interface AuthorityContext {
@@ -41,13 +49,18 @@ export interface AuthorityContext {
   digest: string
   /** `repository@digest`. */
   ref: string
-  target: Target
+  /** The environment's targets: one, or each docker host that follows its channel. */
+  targets: Target[]
   targetName: TargetName
   /** The registry's API for this repository: tags, evidence and labels without a pull. */
   client: RegistryClient
 }
 
-export function authorityContext(o: { root: string; config: SfConfig; digest?: string; targetName: TargetName }): AuthorityContext {
+/**
+ * Everything checked before anything changes. `wait`: the hosts roll themselves (their controllers),
+ * so a docker target on another engine is fine; without it, every docker target is rolled from here.
+ */
+export function authorityContext(o: { root: string; config: SfConfig; digest?: string; targetName: TargetName; wait: boolean }): AuthorityContext {
   const { config } = o
   if (!config.SF_REGISTRY) throw new ConfigError('SF_REGISTRY is not set: set it to the registry npm run publish-image pushed to')
   const access = { registry: config.SF_REGISTRY, user: config.SF_REGISTRY_USER, password: config.SF_REGISTRY_PASSWORD }
@@ -55,11 +68,13 @@ export function authorityContext(o: { root: string; config: SfConfig; digest?: s
   if (problem) throw new ConfigError(problem)
   const digest = o.digest ?? manifestDigest(o.root)
   if (!isDigest(digest)) throw new ConfigError(`--digest ${JSON.stringify(digest)}: must be sha256: followed by 64 hex digits, as npm run publish-image prints`)
-  const target = readTargets(config.SF_TARGETS)[o.targetName]
-  const problems = target.kind === 'docker' ? dockerTargetProblems(target, o.targetName, config) : []
+  const file = readTargets(config.SF_TARGETS)
+  const targets = targetsOf(file, o.targetName)
+  const placed = dockerTargets(file).filter((p) => p.which === o.targetName)
+  const problems = o.wait ? [] : placed.flatMap((p) => dockerTargetProblems(p.target, o.targetName, config, p.path))
   if (problems.length) throw new ConfigError(`cannot roll targets.${o.targetName} of ${config.SF_TARGETS}:\n  ${problems.join('\n  ')}`, problems)
   const repository = imageRepository(config.SF_REGISTRY)
-  return { access, repository, digest, ref: digestRef(repository, digest), target, targetName: o.targetName, client: new RegistryClient(repository, access) }
+  return { access, repository, digest, ref: digestRef(repository, digest), targets, targetName: o.targetName, client: new RegistryClient(repository, access) }
 }
 
 /** The digest publish-image wrote into dist/sf-release-manifest.json, when no --digest was given. */
@@ -90,8 +105,9 @@ export async function pullImage(ref: string, access: RegistryAccess, env: Env): 
  * What `ref` says it is, read from the registry; a docker target's engine pulls it too, so that its
  * server starts from an image the engine already holds.
  */
-export async function expectedRelease(context: AuthorityContext, deployerEnv: Env): Promise<ExpectedRelease> {
+export async function expectedRelease(context: AuthorityContext, deployerEnv: Env, o: { wait: boolean }): Promise<ExpectedRelease> {
   const expected = await releaseOf(context.client, context.digest)
-  if (context.target.kind === 'docker') await pullImage(context.ref, context.access, targetEnv(context.target, deployerEnv))
+  if (o.wait) return expected
+  for (const target of context.targets) if (target.kind === 'docker') await pullImage(context.ref, context.access, targetEnv(target, deployerEnv))
   return expected
 }

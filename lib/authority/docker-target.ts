@@ -75,12 +75,11 @@ const socketPathMax = 107
  * Why this docker target cannot be rolled from here, each problem with its path, the value and the
  * fix; empty when it can. Pure: it runs before anything is asked of docker.
  */
-export function dockerTargetProblems(target: DockerTarget, which: TargetName, config: SfConfig): string[] {
-  const at = `targets.${which}`
+export function dockerTargetProblems(target: DockerTarget, which: TargetName, config: SfConfig, at = `targets.${which}`): string[] {
   const problems: string[] = []
   if (target.host && !target.host.startsWith('unix://')) {
     problems.push(
-      `${at}.host: ${target.host} is another machine's engine: the switch goes through the front's admin socket, a file on the engine's machine that cannot be reached from here; run npm run ${which === 'test' ? 'deploy-test' : 'promote'} on that machine with host unset`,
+      `${at}.host: ${target.host} is another machine's engine: the switch goes through the front's admin socket, a file on the engine's machine that cannot be reached from here; run npm run ${which === 'test' ? 'deploy-test' : 'promote'} on that machine with host unset, or install its controller there (npm run controller:install -- --target ${target.name}) and run ${which === 'test' ? 'deploy-test' : 'promote'} --wait`,
     )
   }
   // The longest path the deploy reaches a front by: each front's own admin-<id>.sock.

@@ -87,6 +87,9 @@ const dockerTarget = z
       .max(86_400, 'must be a whole number of seconds from 1 to 86400')
       .default(30)
       .describe('How long each canary step lasts, in seconds.'),
+    url: httpUrl
+      .optional()
+      .describe("Where the deployer's probes reach this host's front, such as http://sf-prod-2.example:4000; `promote --wait` asks it which digest serves. Unset: http://<bind>:<port>."),
   })
   .strict()
 
@@ -94,12 +97,17 @@ export const targetSchema = z.discriminatedUnion('kind', [kubernetesTarget, dock
   error: 'kind must be kubernetes or docker',
 })
 
+/** One target, or several docker hosts that follow the environment's channel (each with its controller). */
+const environmentSchema = z.union([targetSchema, z.array(z.discriminatedUnion('kind', [dockerTarget], { error: 'a list holds docker hosts only: kind must be docker (a kubernetes target is one entry)' })).min(1, 'must list at least one docker host')], {
+  error: 'must be one target, or a list of docker targets (one per host)',
+})
+
 export const targetsFileSchema = z
   .object({
     targets: z
       .object({
-        test: targetSchema.describe('Rolled first; a digest must pass its probes here before prod.'),
-        prod: targetSchema.describe('Gets only a digest that passed test.'),
+        test: environmentSchema.describe('Rolled first; a digest must pass its probes here before prod.'),
+        prod: environmentSchema.describe('Gets only a digest that passed test.'),
       })
       .strict(),
   })
@@ -110,6 +118,36 @@ export type KubernetesTarget = z.output<typeof kubernetesTarget>
 export type DockerTarget = z.output<typeof dockerTarget>
 export type Targets = z.output<typeof targetsFileSchema>['targets']
 export type TargetName = keyof Targets
+
+/** An environment's targets as a list: one target, or each of its hosts. */
+export function targetsOf(targets: Targets, which: TargetName): Target[] {
+  const entry = targets[which]
+  return Array.isArray(entry) ? entry : [entry]
+}
+
+/** A docker target with where it is: `targets.prod` or `targets.prod.1`, its environment, and the URL its probes reach. */
+export interface PlacedDockerTarget {
+  target: DockerTarget
+  which: TargetName
+  path: string
+  url: string
+}
+
+/** Every docker target of the file, each with its path. */
+export function dockerTargets(targets: Targets): PlacedDockerTarget[] {
+  return (['test', 'prod'] as const).flatMap((which) => {
+    const entry = targets[which]
+    const list = Array.isArray(entry) ? entry.map((t, i) => [t, `targets.${which}.${i}`] as const) : [[entry, `targets.${which}`] as const]
+    return list.flatMap(([target, path]) => (target.kind === 'docker' ? [{ target, which, path, url: dockerUrl(target) }] : []))
+  })
+}
+
+/** The URL the deployer's probes reach a docker target by: its url, else its bind address and port. */
+export function dockerUrl(target: DockerTarget): string {
+  if (target.url) return target.url
+  const host = target.bind === '0.0.0.0' ? '127.0.0.1' : target.bind === '::' ? '[::1]' : net.isIPv6(target.bind) ? `[${target.bind}]` : target.bind
+  return `http://${host}:${target.port}`
+}
 
 /** Parse the text of a targets file; one ConfigError listing every problem with its path. */
 export function parseTargets(text: string, source: string): Targets {
@@ -122,19 +160,25 @@ export function parseTargets(text: string, source: string): Targets {
   const result = targetsFileSchema.safeParse(document, { reportInput: true })
   const problems = result.success
     ? targetRules.map((rule) => rule(result.data.targets)).filter((p): p is string => p !== null)
-    : result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issueMessage(issue)}`)
+    : result.error.issues.flatMap(environmentIssues).map((issue) => `${issue.path.join('.') || '(root)'}: ${issueMessage(issue)}`)
   if (result.success && problems.length === 0) return result.data.targets
   throw new ConfigError(`${source} is not a valid targets file:\n  ${problems.join('\n  ')}`, problems)
 }
 
-/** The checks across test and prod, each a named rule: a problem with its path, or null. */
+/** The checks across the targets, each a named rule: a problem with its path, or null. */
 export const targetRules: ((t: Targets) => string | null)[] = [
-  function dockerTargetsApartOnOneHost({ test, prod }) {
-    if (test.kind !== 'docker' || prod.kind !== 'docker' || test.host !== prod.host) return null
-    if (test.name === prod.name) return `targets.prod.name: ${prod.name} is test's name too, on the same engine: give each target its own container name`
-    // Each target holds its port and the next two (the probe ports of slots a and b).
-    if (Math.abs(test.port - prod.port) <= 2 && (test.bind === prod.bind || [test.bind, prod.bind].some((b) => b === '0.0.0.0' || b === '::'))) {
-      return `targets.prod.port: ${prod.port} is within 2 of test's ${test.port} on the same engine: each target holds its port and the next two; move one at least 3 away`
+  function dockerTargetsApartOnOneHost(targets) {
+    const placed = dockerTargets(targets)
+    for (const [i, b] of placed.entries()) {
+      for (const a of placed.slice(0, i)) {
+        if (a.target.host !== b.target.host) continue
+        if (a.target.name === b.target.name) return `${b.path}.name: ${b.target.name} is ${a.path}'s name too, on the same engine: give each target its own container name`
+        // Each target holds its port and the next two (the probe ports of slots a and b).
+        const sharedBind = a.target.bind === b.target.bind || [a.target.bind, b.target.bind].some((bind) => bind === '0.0.0.0' || bind === '::')
+        if (Math.abs(a.target.port - b.target.port) <= 2 && sharedBind) {
+          return `${b.path}.port: ${b.target.port} is within 2 of ${a.path}'s ${a.target.port} on the same engine: each target holds its port and the next two; move one at least 3 away`
+        }
+      }
     }
     return null
   },
@@ -148,6 +192,17 @@ export function readTargets(file: string): Targets {
     throw new ConfigError(`cannot read the targets file ${file} (${(error as NodeJS.ErrnoException).code}): set SF_TARGETS to the file naming test and prod`)
   }
   return parseTargets(text, file)
+}
+
+/**
+ * An environment that matches neither one target nor a list: the problems of the shape it has (a list
+ * or one object), with their full paths, rather than one line saying neither fits.
+ */
+function environmentIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.path.length !== 2 || issue.path[0] !== 'targets' || issue.errors.length !== 2) return [issue]
+  const asList = Array.isArray(issue.input)
+  if (!asList && (typeof issue.input !== 'object' || issue.input === null)) return [issue]
+  return issue.errors[asList ? 1 : 0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }))
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {

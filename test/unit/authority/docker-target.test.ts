@@ -73,6 +73,7 @@ describe('a docker target', () => {
       }
     }
     const good = parse('drainStopTime: 700, frontImage: "reg.example/haproxy:3.0"').targets?.test
+    assert.ok(!Array.isArray(good))
     assert.ok(good?.kind === 'docker')
     assert.deepEqual([good.drainStopTime, good.frontImage], [700, 'reg.example/haproxy:3.0'])
     assert.deepEqual(parse('drainStopTime: 0').problems, ['targets.test.drainStopTime: must be a whole number of seconds from 1 to 86400'])
@@ -89,7 +90,7 @@ describe('a docker target', () => {
   test("on another machine's engine is refused: its front's admin socket is not here", (t) => {
     for (const host of ['ssh://deploy@sf.example', 'tcp://10.0.0.5:2376']) {
       assert.deepEqual(dockerTargetProblems({ ...target, host }, 'prod', configFor(t)), [
-        `targets.prod.host: ${host} is another machine's engine: the switch goes through the front's admin socket, a file on the engine's machine that cannot be reached from here; run npm run promote on that machine with host unset`,
+        `targets.prod.host: ${host} is another machine's engine: the switch goes through the front's admin socket, a file on the engine's machine that cannot be reached from here; run npm run promote on that machine with host unset, or install its controller there (npm run controller:install -- --target ${target.name}) and run promote --wait`,
       ])
     }
   })
@@ -122,9 +123,9 @@ describe('a docker target', () => {
         return error.problems
       }
     }
-    assert.deepEqual(problems('name: sf-test, port: 4200'), ["targets.prod.name: sf-test is test's name too, on the same engine: give each target its own container name"])
+    assert.deepEqual(problems('name: sf-test, port: 4200'), ["targets.prod.name: sf-test is targets.test's name too, on the same engine: give each target its own container name"])
     assert.deepEqual(problems('name: sf-prod, port: 4102'), [
-      "targets.prod.port: 4102 is within 2 of test's 4100 on the same engine: each target holds its port and the next two; move one at least 3 away",
+      "targets.prod.port: 4102 is within 2 of targets.test's 4100 on the same engine: each target holds its port and the next two; move one at least 3 away",
     ])
     assert.deepEqual(problems('name: sf-prod, port: 4103'), [])
     assert.deepEqual(problems('name: sf-test, port: 4100, host: "ssh://deploy@prod.example"'), [])

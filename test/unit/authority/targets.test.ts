@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { parseTargets, readTargets } from '../../../lib/authority/targets.ts'
+import { dockerTargets, parseTargets, readTargets, targetsOf } from '../../../lib/authority/targets.ts'
 import { ConfigError } from '../../../lib/errors.ts'
 import { repoRoot } from '../../../lib/paths.ts'
 
@@ -19,7 +19,7 @@ describe('the targets file', () => {
   test('the one in deploy/ names test and prod as kubernetes targets of the deploy/k8s overlays', () => {
     const targets = readTargets(path.join(repoRoot, 'deploy', 'targets.yaml'))
     assert.deepEqual(
-      [targets.test, targets.prod].map((t) => t.kind === 'kubernetes' && [t.namespace, t.deployment, t.container, t.url]),
+      [targets.test, targets.prod].map((t) => !Array.isArray(t) && t.kind === 'kubernetes' && [t.namespace, t.deployment, t.container, t.url]),
       [
         ['sf-test', 'sf-server', 'sf-server', 'http://sf-server.sf-test.svc.cluster.local:4000'],
         ['sf-prod', 'sf-server', 'sf-server', 'http://sf-server.sf-prod.svc.cluster.local:4000'],
@@ -66,7 +66,8 @@ describe('the targets file', () => {
   test('reads canary steps of a docker target, and refuses shares out of range or not rising', () => {
     const head = 'targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n'
     const prod = parseTargets(`${head}  prod: {kind: docker, name: sf-prod, port: 4100, canary: [10, 50], step: 20}\n`, 'targets.yaml').prod
-    assert.deepEqual(prod.kind === 'docker' && [prod.canary, prod.step], [[10, 50], 20])
+    assert.ok(!Array.isArray(prod) && prod.kind === 'docker')
+    assert.deepEqual([prod.canary, prod.step], [[10, 50], 20])
     assert.deepEqual(problemsOf(`${head}  prod: {kind: docker, name: sf-prod, port: 4100, canary: [10, 100], step: 0}\n`), [
       'targets.prod.canary.1: each share must be a whole number from 1 to 99',
       'targets.prod.step: must be a whole number of seconds from 1 to 86400',
@@ -87,5 +88,43 @@ describe('the targets file', () => {
   test('refuses text that is not YAML, and a file that is not there, saying what to do', () => {
     assert.throws(() => parseTargets('targets: [', 'targets.yaml'), /targets\.yaml is not YAML .*fix the syntax/)
     assert.throws(() => readTargets('/nonexistent/targets.yaml'), /cannot read the targets file \/nonexistent\/targets\.yaml \(ENOENT\): set SF_TARGETS/)
+  })
+
+  test('an environment may list several docker hosts, each with the URL its probes reach', () => {
+    const file = [
+      'targets:',
+      '  test: {kind: docker, name: sf-test, port: 4200}',
+      '  prod:',
+      '    - {kind: docker, name: sf-prod, port: 4100, host: "ssh://deploy@prod-1.example", url: "http://prod-1.example:4100/"}',
+      '    - {kind: docker, name: sf-prod, port: 4100, host: "ssh://deploy@prod-2.example", url: "http://prod-2.example:4100"}',
+      '    - {kind: docker, name: sf-prod-b, port: 4103}',
+      '',
+    ].join('\n')
+    const targets = parseTargets(file, 'targets.yaml')
+    assert.deepEqual(
+      dockerTargets(targets).map((p) => [p.path, p.which, p.target.name, p.url]),
+      [
+        ['targets.test', 'test', 'sf-test', 'http://127.0.0.1:4200'],
+        ['targets.prod.0', 'prod', 'sf-prod', 'http://prod-1.example:4100'],
+        ['targets.prod.1', 'prod', 'sf-prod', 'http://prod-2.example:4100'],
+        ['targets.prod.2', 'prod', 'sf-prod-b', 'http://127.0.0.1:4103'],
+      ],
+    )
+    assert.equal(targetsOf(targets, 'prod').length, 3)
+    assert.equal(targetsOf(targets, 'test').length, 1)
+  })
+
+  test('a list of hosts: each problem with its index, hosts on one engine apart, and at least one host', () => {
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n  prod:\n    - {kind: docker, name: sf-prod, port: 4100}\n    - {kind: docker, name: sf-prod-b, port: "4103", url: "http://x:1/path"}\n'), [
+      'targets.prod.1.port: must be a whole number, written without quotes',
+      'targets.prod.1.url: must be the base URL the probes reach, such as http://sf.example:4000 (no path)',
+    ])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n  prod:\n    - {kind: docker, name: sf-prod, port: 4100}\n    - {kind: docker, name: sf-prod-b, port: 4101}\n'), [
+      "targets.prod.1.port: 4101 is within 2 of targets.prod.0's 4100 on the same engine: each target holds its port and the next two; move one at least 3 away",
+    ])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n  prod: []\n'), ['targets.prod: must list at least one docker host'])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n  prod: [{kind: kubernetes, context: k, namespace: n, deployment: d, container: c, url: "http://k"}]\n'), [
+      'targets.prod.0.kind: a list holds docker hosts only: kind must be docker (a kubernetes target is one entry)',
+    ])
   })
 })
