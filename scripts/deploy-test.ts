@@ -1,4 +1,4 @@
-// npm run deploy-test [-- --digest sha256:… --probe-timeout S]: roll the test target to a published digest, probe it, and record that it passed.
+// npm run deploy-test [-- --digest sha256:… --probe-timeout S --wait --wait-timeout S]: roll the test target to a published digest, probe it, and record that it passed; with --wait, move the channel test and wait for its hosts.
 // The digest defaults to the one npm run publish-image wrote into dist/sf-release-manifest.json.
 import { parseDeployArgs } from '../lib/authority/args.ts'
 import { runEntry } from '../lib/cli.ts'

@@ -1,4 +1,4 @@
-// npm run promote [-- --digest sha256:… --probe-timeout S --wait --wait-timeout S]: roll prod to a digest that passed test's probes (refused otherwise), then probe it;
+// npm run promote [-- --digest sha256:… --probe-timeout S --wait --wait-timeout S]: roll prod to a digest that passed test's probes (refused otherwise), then probe it; with --wait, move the channel prod and wait for its hosts.
 // The digest defaults to the one npm run publish-image wrote into dist/sf-release-manifest.json.
 import { parseDeployArgs } from '../lib/authority/args.ts'
 import { runEntry } from '../lib/cli.ts'
