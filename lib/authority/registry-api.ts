@@ -127,7 +127,14 @@ export class RegistryClient {
     }
     const config = (JSON.parse(manifest.bytes.toString('utf8')) as { config?: { digest?: string } }).config?.digest
     if (!config) throw new RegistryError(`${this.where(`GET manifest ${digest}`)}: the manifest names no config blob: it is not an image`)
-    const res = await this.send({ method: 'GET', path: `blobs/${config}`, actions: 'pull' })
+    const blob: Call = { method: 'GET', path: `blobs/${config}`, actions: 'pull' }
+    let res = await this.send(blob)
+    // A registry that keeps blobs in object storage (Forgejo with SERVE_DIRECT, distribution on S3)
+    // sends the read on to a signed URL, which refuses credentials beside its own signature.
+    const location = res.headers.location
+    if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
+      res = await this.attempt(blob, undefined, new URL(location, this.urlOf(blob)).href)
+    }
     if (res.status !== 200) throw this.failed(`GET blob ${config}`, res.status, res.body.toString('utf8'))
     const image = JSON.parse(res.body.toString('utf8')) as { config?: { Labels?: Record<string, string> | null } }
     return image.config?.Labels ?? {}
@@ -181,9 +188,12 @@ export class RegistryClient {
     return authorization
   }
 
-  private async attempt(call: Call, authorization: string | undefined) {
+  private urlOf(call: Call): string {
+    return `${this.baseUrl}/v2/${this.name}/${call.path}`
+  }
+
+  private async attempt(call: Call, authorization: string | undefined, url = this.urlOf(call)) {
     this.requests++
-    const url = `${this.baseUrl}/v2/${this.name}/${call.path}`
     const headers = { ...call.headers, ...(authorization ? { authorization } : {}) }
     try {
       const res = await request(url, { method: call.method, headers, body: call.body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs })
