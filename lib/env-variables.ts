@@ -342,6 +342,12 @@ export const sfVariables = {
     defaultText: '60',
     default: () => '60',
   },
+  SF_CONTROLLER_INTERVAL: {
+    schema: wholeNumber(1, 3600),
+    description: "Seconds between a host controller's checks of its channel (one HEAD to the registry each), with up to 20% jitter; an unreachable registry is asked again after twice as long each time, up to 10 intervals.",
+    defaultText: '15',
+    default: () => '15',
+  },
   SF_DOCKER_SOCKET: {
     schema: absolutePath,
     description: "The engine's socket, mounted into the vega container; its group id is added to the container.",
