@@ -12,6 +12,7 @@ import { credentialsProblem, withRegistryAccess, type RegistryAccess } from './c
 import { digestRef, imageRepository, isDigest } from './image-ref.ts'
 import type { ExpectedRelease } from './probes.ts'
 import { dockerTargetProblems, targetEnv } from './docker-target.ts'
+import type { GitopsOutcome } from './gitops.ts'
 import { readTargets, type Target, type TargetName } from './targets.ts'
 
 export interface DeployOptions {
@@ -23,6 +24,9 @@ export interface DeployOptions {
   /** Default: the digest in dist/sf-release-manifest.json. */
   digest?: string
   probeTimeoutMs: number
+  /** Wait until the target runs the release: for a gitops target, after the push (--wait). */
+  wait: boolean
+  waitTimeoutMs: number
 }
 
 export interface Deployed {
@@ -32,6 +36,8 @@ export interface Deployed {
   buildId: string
   /** The tag that now records the digest as tested (deploy-test only). */
   evidence?: string
+  /** A gitops target: the commit whose overlay names the digest, whether this run pushed it, and whether the url was seen running it. */
+  gitops?: GitopsOutcome
 }
 
 export interface AuthorityContext {

@@ -21,6 +21,6 @@ export async function promote(options: DeployOptions): Promise<Deployed> {
   const expected = await expectedRelease(context, env)
   done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
 
-  await rollTarget(context, expected, options, 'npm run promote')
-  return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId }
+  const rolled = await rollTarget(context, expected, options, 'npm run promote')
+  return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId, ...rolled }
 }

@@ -72,7 +72,7 @@ describe('deploy/k8s', () => {
       const objects = await render(overlay)
       const deployment = objects.find((o) => o.kind === 'Deployment')!
       const target = targets[overlay]
-      assert.ok(target.kind === 'kubernetes')
+      assert.ok(target.kind === 'kubernetes' && 'context' in target)
       assert.deepEqual([deployment.metadata.namespace, deployment.metadata.name], [target.namespace, target.deployment])
       const spec = deployment.spec as DeploymentSpec
       const container = spec.template.spec.containers.find((c) => c.name === target.container)!
