@@ -85,7 +85,7 @@ export async function promoteGitops(target: GitopsTarget, targetName: TargetName
   } catch (error) {
     if (!(error instanceof ProbeError)) throw error
     throw new ProbeError(
-      `${error.message}: ${commit.slice(0, 12)} is in ${upstream.name}, and Argo CD or Flux applies it; see whether it synced and why not (argocd app get, flux get kustomizations), then run ${options.command} -- --wait again (it commits nothing a second time)`,
+      `${error.message}; ${commit.slice(0, 12)} is in ${upstream.name}, and Argo CD or Flux applies it: see whether it synced and why not (argocd app get, flux get kustomizations), then run ${options.command} -- --wait again (it commits nothing a second time)`,
     )
   }
   done(`commit ${image.expected.commit.slice(0, 12)}, build ${image.expected.buildId}`)
@@ -163,7 +163,9 @@ async function fetchUpstream(checkout: string, upstream: Upstream, git: Git): Pr
 async function pushOrReset(upstream: Upstream, before: string, git: Git, command: string): Promise<void> {
   const pushed = await git(['push', '--quiet', upstream.remote, `HEAD:${upstream.mergeRef}`], { allowFailure: true })
   if (pushed.code === 0) return
-  const why = (pushed.stderr.trim() || `exit ${pushed.code}`).split('\n').slice(-3).join(' / ')
+  // What the remote said (a hook's own words come as remote: lines) and why git gave up, without the "To <url>" line.
+  const said = pushed.stderr.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('To '))
+  const why = said.slice(-6).join(' / ') || `exit ${pushed.code}`
   const reset = await git(['reset', '--quiet', '--hard', before], { allowFailure: true })
   const after = reset.code === 0 ? `the local commit is reset away (back at ${before.slice(0, 12)})` : `and resetting the local commit failed too (${firstLine(reset.stderr)}): run git reset --hard ${before}`
   throw new GitopsError(`${upstream.name} refused the push (${why}): nothing was pushed, ${after}; run ${command} again (it fetches first)`)

@@ -52,7 +52,7 @@ export async function waitForRelease(url: string, expected: ExpectedRelease, o: 
     await waitFor(`${url}/api/version`, { deadlineMs: o.deadlineMs, accept, maxIntervalMs: 5000 })
   } catch (error) {
     if (!(error instanceof ProbeError) || last === null) throw error
-    throw new ProbeError(`${url}/api/version still reports ${last} after ${Math.round(o.deadlineMs / 1000)} s`)
+    throw new ProbeError(`${url}/api/version still reports ${last} after ${o.deadlineMs / 1000} s`)
   }
   const left = () => Math.max(1000, deadline - Date.now())
   await waitFor(`${url}/api/healthz`, { deadlineMs: left() })
