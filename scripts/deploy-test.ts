@@ -1,5 +1,6 @@
-// npm run deploy-test [-- --digest sha256:… --probe-timeout S]: roll the test target to a published digest, probe it, and record that it passed.
-// The digest defaults to the one npm run publish-image wrote into dist/sf-release-manifest.json.
+// npm run deploy-test [-- --digest sha256:… --probe-timeout S --wait --wait-timeout S]: roll the test target to a published digest, probe it, and record that it passed.
+// The digest defaults to the one npm run publish-image wrote into dist/sf-release-manifest.json;
+// --wait waits until a gitops target runs it.
 import { parseDeployArgs } from '../lib/authority/args.ts'
 import { runEntry } from '../lib/cli.ts'
 import { loadEnv, readConfig } from '../lib/env.ts'
