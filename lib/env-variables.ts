@@ -233,9 +233,21 @@ export const sfVariables = {
   },
   SF_TARGETS: {
     schema: absolutePath,
-    description: 'The targets file naming test and prod (kind kubernetes or docker) that deploy-test and promote roll.',
+    description: 'The targets file naming test and prod (kind kubernetes, by kubectl or gitops, or docker) that deploy-test and promote roll.',
     defaultText: 'deploy/targets.yaml',
     default: (ctx) => path.join(ctx.checkout, 'deploy', 'targets.yaml'),
+  },
+  SF_GIT_AUTHOR_NAME: {
+    schema: z.string().refine((v) => v.trim() !== '' && !/[<>\n]/.test(v), { error: 'must be a name for git commits: not empty, no < > or line breaks' }),
+    description: 'Who deploy-test and promote commit a digest to a gitops target\'s overlay as (with SF_GIT_AUTHOR_EMAIL).',
+    defaultText: 'sf-promote',
+    default: () => 'sf-promote',
+  },
+  SF_GIT_AUTHOR_EMAIL: {
+    schema: z.string().refine((v) => /^[^\s<>@]+@[^\s<>@]+$/.test(v), { error: 'must be an address for git commits such as deploy@example.org' }),
+    description: 'The address of those commits.',
+    defaultText: 'sf-promote@localhost',
+    default: () => 'sf-promote@localhost',
   },
   SF_VEGA_NAME: {
     schema: z.string().refine((v) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(v), { error: 'must be a container name: letters, digits, _ . - (up to 63)' }),

@@ -23,7 +23,7 @@ export async function gitState(cwd: string): Promise<GitState> {
   return { commit: head.stdout.trim(), dirty: status.stdout.trim() !== '' }
 }
 
-/** Who commits in a scratch clone the toolkit made: a name and an address that reach nobody. */
+/** Who the toolkit commits as: in a scratch clone a name and an address that reach nobody; in a GitOps checkout SF_GIT_AUTHOR_NAME and SF_GIT_AUTHOR_EMAIL. */
 export interface GitIdentity {
   name: string
   email: string
@@ -36,14 +36,15 @@ export async function cloneCheckout(from: string, to: string): Promise<void> {
 
 /** Commit every change to tracked files in `cwd`; returns the new commit. */
 export async function commitAll(cwd: string, message: string, by: GitIdentity): Promise<string> {
-  await run('git', [...identity(by), 'commit', '--quiet', '--all', '--message', message], { cwd })
+  await run('git', [...identityArgs(by), 'commit', '--quiet', '--all', '--message', message], { cwd })
   return (await run('git', ['rev-parse', 'HEAD'], { cwd })).stdout.trim()
 }
 
 /** Undo HEAD with a new commit; returns it. */
 export async function revertHead(cwd: string, by: GitIdentity): Promise<string> {
-  await run('git', [...identity(by), 'revert', '--quiet', '--no-edit', 'HEAD'], { cwd })
+  await run('git', [...identityArgs(by), 'revert', '--quiet', '--no-edit', 'HEAD'], { cwd })
   return (await run('git', ['rev-parse', 'HEAD'], { cwd })).stdout.trim()
 }
 
-const identity = (by: GitIdentity) => ['-c', `user.name=${by.name}`, '-c', `user.email=${by.email}`]
+/** The flags that make `by` the author and committer of one git call, whatever the repository's config says. */
+export const identityArgs = (by: GitIdentity) => ['-c', `user.name=${by.name}`, '-c', `user.email=${by.email}`]

@@ -14,6 +14,7 @@ import type { ExpectedRelease } from './probes.ts'
 import { dockerTargetProblems, targetEnv } from './docker-target.ts'
 import { RegistryClient } from './registry-api.ts'
 import type { HostReport } from './fleet.ts'
+import type { GitopsOutcome } from './gitops.ts'
 import { dockerTargets, readTargets, targetsOf, type Target, type TargetName } from './targets.ts'
 
 export interface DeployOptions {
@@ -41,6 +42,8 @@ export interface Deployed {
   channel: string
   /** --wait: each host, what it serves and when it took the digest. */
   hosts?: HostReport[]
+  /** A gitops target: the commit whose overlay names the digest, whether this run pushed it, and whether the url was seen running it. */
+  gitops?: GitopsOutcome
 }
 
 export interface AuthorityContext {

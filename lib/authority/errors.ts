@@ -26,3 +26,8 @@ export class RegistryError extends SfError {
 export class PublishError extends SfError {
   override name = 'PublishError'
 }
+
+/** The GitOps repository could not be fetched from or refused the push; the checkout is as it was. */
+export class GitopsError extends SfError {
+  override name = 'GitopsError'
+}

@@ -6,7 +6,7 @@ import { run } from '../run.ts'
 import { RolloutError } from './errors.ts'
 import { currentImageArgs, rolloutStatusArgs, rolloutUndoArgs, setImageArgs } from './kubectl.ts'
 import { probeRelease, type ExpectedRelease } from './probes.ts'
-import type { KubernetesTarget } from './targets.ts'
+import type { KubectlTarget } from './targets.ts'
 
 export interface RollOptions {
   env: Env
@@ -15,7 +15,7 @@ export interface RollOptions {
 }
 
 export async function rollKubernetes(
-  target: KubernetesTarget,
+  target: KubectlTarget,
   image: { ref: string; expected: ExpectedRelease },
   options: RollOptions,
 ): Promise<void> {

@@ -23,7 +23,7 @@ export async function promote(options: DeployOptions): Promise<Deployed> {
   const expected = await expectedRelease(context, env, options)
   done(`commit ${expected.commit.slice(0, 12)}, build ${expected.buildId}`)
 
-  const hosts = await rollEnvironment(context, expected, options, 'npm run promote')
-  const channel = hosts ? `${context.repository}:prod` : await moveChannel(context, progress)
-  return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId, channel, ...(hosts ? { hosts } : {}) }
+  const rolled = await rollEnvironment(context, expected, options, 'npm run promote')
+  const channel = rolled.hosts ? `${context.repository}:prod` : await moveChannel(context, progress)
+  return { target: 'prod', ref: context.ref, commit: expected.commit, buildId: expected.buildId, channel, ...rolled }
 }

@@ -2,6 +2,7 @@
 // zod schema, every problem reported at once with its path (`targets.prod.namespace: ...`).
 import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.ts'
@@ -19,7 +20,7 @@ const httpUrl = z
   })
   .transform((v) => v.replace(/\/$/, ''))
 
-const kubernetesTarget = z
+const kubectlTarget = z
   .object({
     kind: z.literal('kubernetes'),
     context: z.string().min(1, 'must name a kubeconfig context (kubectl config get-contexts)').describe('The kubeconfig context kubectl uses.'),
@@ -36,6 +37,59 @@ const kubernetesTarget = z
       .describe('How long `kubectl rollout status` waits; over the 610 s an old pod may take to drain.'),
   })
   .strict()
+
+const gitopsTarget = z
+  .object({
+    kind: z.literal('kubernetes'),
+    gitops: z
+      .object({
+        checkout: z
+          .string()
+          .refine((v) => path.isAbsolute(v), { error: 'must be an absolute path: the local clone of the repository Argo CD or Flux watches, such as /srv/infra' })
+          .transform((v) => path.resolve(v))
+          .describe('A local clone of the repository Argo CD or Flux applies, on the branch it watches, with that branch\'s upstream set.'),
+        overlay: z
+          .string()
+          .refine((v) => v !== '' && !path.isAbsolute(v) && !v.split(/[\\/]/).includes('..'), {
+            error: 'must be a folder inside the checkout, relative to it and without .., such as deploy/k8s/overlays/prod',
+          })
+          .transform((v) => path.posix.normalize(v).replace(/\/$/, ''))
+          .describe('The folder of the kustomization.yaml whose image entry names the digest, relative to the checkout.'),
+        image: z
+          .string()
+          .regex(/^[^\s]+$/, 'must be the name of an images entry in the kustomization, such as sf-server')
+          .default('sf-server')
+          .describe('The `images[].name` in that kustomization whose newName and digest are set.'),
+      })
+      .strict()
+      .describe('Promote by a commit to an overlay that Argo CD or Flux applies, instead of kubectl.'),
+    url: httpUrl.describe('Where the probes (and --wait) reach the Service from the deployer.'),
+  })
+  .strict()
+
+/**
+ * A kubernetes target is rolled with kubectl (`context`) or promoted through a git checkout
+ * (`gitops`); which, its keys say. Both share the kind, so they cannot be two arms of the union on
+ * `kind`: this picks one and reports its problems at their own paths, as the union does.
+ */
+const kubernetesTarget = z.looseObject({ kind: z.literal('kubernetes') }).transform((value, ctx): KubectlTarget | GitopsTarget => {
+  const gitops = 'gitops' in value
+  const context = 'context' in value
+  if (gitops === context) {
+    ctx.addIssue({
+      code: 'custom',
+      input: value,
+      message: gitops
+        ? 'names both context and gitops: a kubernetes target is rolled with kubectl (context, namespace, deployment, container) or promoted through a git checkout (gitops), not both; remove one'
+        : 'names neither context nor gitops: give context, namespace, deployment and container to roll it with kubectl, or gitops: {checkout, overlay} to commit the digest to an overlay Argo CD or Flux applies',
+    })
+    return z.NEVER
+  }
+  const result = (gitops ? gitopsTarget : kubectlTarget).safeParse(value, { reportInput: true })
+  if (result.success) return result.data
+  for (const issue of result.error.issues) ctx.addIssue(issue as z.core.$ZodRawIssue)
+  return z.NEVER
+})
 
 const dockerTarget = z
   .object({
@@ -114,7 +168,11 @@ export const targetsFileSchema = z
   .strict()
 
 export type Target = z.output<typeof targetSchema>
-export type KubernetesTarget = z.output<typeof kubernetesTarget>
+/** A kubernetes target kubectl rolls. */
+export type KubectlTarget = z.output<typeof kubectlTarget>
+/** A kubernetes target promoted by a commit to an overlay that Argo CD or Flux applies. */
+export type GitopsTarget = z.output<typeof gitopsTarget>
+export type KubernetesTarget = KubectlTarget | GitopsTarget
 export type DockerTarget = z.output<typeof dockerTarget>
 export type Targets = z.output<typeof targetsFileSchema>['targets']
 export type TargetName = keyof Targets

@@ -48,6 +48,8 @@ describe('readConfig', () => {
       SF_REGISTRY_USER: undefined,
       SF_REGISTRY_PASSWORD: undefined,
       SF_TARGETS: path.join(checkout, 'deploy', 'targets.yaml'),
+      SF_GIT_AUTHOR_NAME: 'sf-promote',
+      SF_GIT_AUTHOR_EMAIL: 'sf-promote@localhost',
       SF_VEGA_NAME: 'sf-server-vega',
       SF_VEGA_BIND: '127.0.0.1',
       SF_VEGA_PORT: 4000,

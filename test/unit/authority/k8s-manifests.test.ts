@@ -72,7 +72,7 @@ describe('deploy/k8s', () => {
       const objects = await render(overlay)
       const deployment = objects.find((o) => o.kind === 'Deployment')!
       const target = targets[overlay]
-      assert.ok(!Array.isArray(target) && target.kind === 'kubernetes')
+      assert.ok(!Array.isArray(target) && target.kind === 'kubernetes' && 'context' in target)
       assert.deepEqual([deployment.metadata.namespace, deployment.metadata.name], [target.namespace, target.deployment])
       const spec = deployment.spec as DeploymentSpec
       const container = spec.template.spec.containers.find((c) => c.name === target.container)!
@@ -80,6 +80,8 @@ describe('deploy/k8s', () => {
       assert.deepEqual(spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } })
       assert.ok(spec.template.spec.terminationGracePeriodSeconds > 600, 'the grace period must outlast the 600 s drain')
       assert.equal(container.env.find((e) => e.name === 'SF_RPC_SHUTDOWN_GRACE_MS')?.value, '600000')
+      // A GitOps commit sets only the image: the overlay copies its digest into what /api/version reports.
+      assert.equal(container.env.find((e) => e.name === 'SF_IMAGE_DIGEST')?.value, container.image.split('@')[1])
       assert.deepEqual(
         [container.readinessProbe.httpGet.path, container.livenessProbe.httpGet.path, container.startupProbe.httpGet.path],
         ['/api/ready', '/api/healthz', '/api/healthz'],

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { currentImageArgs, rolloutStatusArgs, rolloutUndoArgs, setImageArgs } from '../../../lib/authority/kubectl.ts'
-import type { KubernetesTarget } from '../../../lib/authority/targets.ts'
+import type { KubectlTarget } from '../../../lib/authority/targets.ts'
 
-const target: KubernetesTarget = {
+const target: KubectlTarget = {
   kind: 'kubernetes',
   context: 'k3s',
   namespace: 'sf-test',

@@ -19,7 +19,7 @@ describe('the targets file', () => {
   test('the one in deploy/ names test and prod as kubernetes targets of the deploy/k8s overlays', () => {
     const targets = readTargets(path.join(repoRoot, 'deploy', 'targets.yaml'))
     assert.deepEqual(
-      [targets.test, targets.prod].map((t) => !Array.isArray(t) && t.kind === 'kubernetes' && [t.namespace, t.deployment, t.container, t.url]),
+      [targets.test, targets.prod].map((t) => !Array.isArray(t) && t.kind === 'kubernetes' && 'context' in t && [t.namespace, t.deployment, t.container, t.url]),
       [
         ['sf-test', 'sf-server', 'sf-server', 'http://sf-server.sf-test.svc.cluster.local:4000'],
         ['sf-prod', 'sf-server', 'sf-server', 'http://sf-server.sf-prod.svc.cluster.local:4000'],
@@ -83,6 +83,53 @@ describe('the targets file', () => {
       'targets.prod: is missing',
     ])
     assert.deepEqual(problemsOf('targets:\n  test: {kind: nomad}\n  prod: {kind: docker, name: p, port: 1}\n'), ['targets.test.kind: kind must be kubernetes or docker'])
+  })
+
+  test('reads a gitops kubernetes target: the overlay made plain, the image sf-server by default', () => {
+    const targets = parseTargets(
+      [
+        'targets:',
+        '  test: {kind: kubernetes, context: k3s, namespace: sf-test, deployment: sf, container: sf, url: "http://sf:4000"}',
+        '  prod: {kind: kubernetes, gitops: {checkout: /srv/infra/, overlay: ./deploy/k8s/overlays/prod/}, url: "http://sf-prod:4000/"}',
+      ].join('\n'),
+      'targets.yaml',
+    )
+    assert.deepEqual(targets.prod, { kind: 'kubernetes', gitops: { checkout: '/srv/infra', overlay: 'deploy/k8s/overlays/prod', image: 'sf-server' }, url: 'http://sf-prod:4000' })
+    assert.equal(!Array.isArray(targets.test) && targets.test.kind === 'kubernetes' && 'context' in targets.test && targets.test.rolloutTimeoutSeconds, 900)
+  })
+
+  test('refuses a gitops target whose checkout is relative, whose overlay leaves it, and keys of the kubectl kind, each by its path', () => {
+    const problems = problemsOf(
+      [
+        'targets:',
+        '  test: {kind: docker, name: sf-test, port: 4200}',
+        '  prod: {kind: kubernetes, gitops: {checkout: srv/infra, overlay: ../other/prod, image: "sf server", branch: main}, url: "http://sf:4000", namespace: sf-prod}',
+      ].join('\n'),
+    )
+    assert.deepEqual(problems, [
+      'targets.prod.gitops.checkout: must be an absolute path: the local clone of the repository Argo CD or Flux watches, such as /srv/infra',
+      'targets.prod.gitops.overlay: must be a folder inside the checkout, relative to it and without .., such as deploy/k8s/overlays/prod',
+      'targets.prod.gitops.image: must be the name of an images entry in the kustomization, such as sf-server',
+      'targets.prod.gitops: unknown key branch',
+      'targets.prod: unknown key namespace',
+    ])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: docker, name: t, port: 4200}\n  prod: {kind: kubernetes, gitops: {checkout: /srv/infra, overlay: /srv/infra/prod}, url: "http://sf"}\n'), [
+      'targets.prod.gitops.overlay: must be a folder inside the checkout, relative to it and without .., such as deploy/k8s/overlays/prod',
+    ])
+    assert.deepEqual(problemsOf('targets:\n  test: {kind: docker, name: t, port: 4200}\n  prod: {kind: kubernetes, gitops: {checkout: /srv/infra}}\n'), [
+      'targets.prod.gitops.overlay: is missing',
+      'targets.prod.url: is missing',
+    ])
+  })
+
+  test('a kubernetes target names context or gitops: with both or neither, the problem says which', () => {
+    const head = 'targets:\n  test: {kind: docker, name: sf-test, port: 4200}\n'
+    assert.deepEqual(problemsOf(`${head}  prod: {kind: kubernetes, context: k3s, namespace: sf, deployment: sf, container: sf, gitops: {checkout: /srv/infra, overlay: prod}, url: "http://sf"}\n`), [
+      'targets.prod: names both context and gitops: a kubernetes target is rolled with kubectl (context, namespace, deployment, container) or promoted through a git checkout (gitops), not both; remove one',
+    ])
+    assert.deepEqual(problemsOf(`${head}  prod: {kind: kubernetes, namespace: sf, url: "http://sf"}\n`), [
+      'targets.prod: names neither context nor gitops: give context, namespace, deployment and container to roll it with kubectl, or gitops: {checkout, overlay} to commit the digest to an overlay Argo CD or Flux applies',
+    ])
   })
 
   test('refuses text that is not YAML, and a file that is not there, saying what to do', () => {
