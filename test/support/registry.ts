@@ -2,7 +2,7 @@
 // free port, with a config and storage of its own in a temp dir, no auth. Docker treats 127.0.0.0/8
 // as an insecure registry, so the engine pushes to it over plain http; pushTinyImage puts an image
 // in without an engine.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -16,6 +16,10 @@ export interface TestRegistry {
   address: string
   url: string
   output(): string
+  /** Stop serving, keeping the port's address and the stored images: an outage. */
+  pause(): Promise<void>
+  /** Serve again on the same address, with the same images. */
+  resume(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -37,24 +41,34 @@ export async function startRegistry(): Promise<TestRegistry> {
       '',
     ].join('\n'),
   )
-  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const url = `http://${address}`
   let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
-  const stop = async () => {
-    child.kill('SIGTERM')
+  let child: ChildProcess | null = null
+  let exited = Promise.resolve()
+  const pause = async () => {
+    child?.kill('SIGTERM')
     await exited
+    child = null
+  }
+  const stop = async () => {
+    await pause()
     fs.rmSync(dir, { recursive: true, force: true })
   }
-  const url = `http://${address}`
+  const resume = async () => {
+    const started = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child = started
+    started.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+    started.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+    exited = new Promise<void>((resolve) => started.once('close', () => resolve()))
+    await waitFor(`${url}/v2/`, { deadlineMs: 15_000, abortIf: () => (started.exitCode !== null ? `docker-registry exited with ${started.exitCode}: ${output}` : null) })
+  }
   try {
-    await waitFor(`${url}/v2/`, { deadlineMs: 15_000, abortIf: () => (child.exitCode !== null ? `docker-registry exited with ${child.exitCode}: ${output}` : null) })
+    await resume()
   } catch (error) {
     await stop()
     throw error
   }
-  return { address, url, output: () => output, stop }
+  return { address, url, output: () => output, pause, resume, stop }
 }
 
 /** The labels a tiny image carries, as publish-image's build writes them. */
