@@ -187,7 +187,9 @@ if (engine) {
         assert.match(promoted.stderr, new RegExp(`host +url +status +serves +after\\n${names[0]} +${urls[0]} +serving +${digests.v1.slice(0, 19)}`))
         assert.equal(await client!.resolve('prod'), digests.v1)
         for (const [i, url] of urls.entries()) assert.equal(await version(url), digests.v1, `${names[i]} serves v1`)
-        for (const s of states()) {
+        // The hosts serve it from the switch on; each controller records its rollout after the settle window.
+        const settled = await until('both controllers to record the rollout', async () => states().every((s) => s.lastRollout) && states(), 60_000)
+        for (const s of settled) {
           assert.deepEqual([s.channelDigest, s.serving?.digest, s.lastRollout?.outcome, s.pulls], [digests.v1, digests.v1, 'upgraded', 1])
         }
         process.stderr.write(`# promote → both serving: ${out.hosts.map((h) => `${h.name} ${h.seconds} s`).join(', ')}\n`)
@@ -200,6 +202,7 @@ if (engine) {
         const promoted = await npm('promote', ['--digest', digests.v2, '--wait', '--wait-timeout', '300'], env)
         assert.equal(promoted.code, 1, promoted.stderr)
         assert.match(promoted.stderr, new RegExp(`${names[0]} refused ${digests.v2}: refused at \\S+: .*did not take`))
+        await until('both controllers to record the refusal', async () => states().every((s) => s.lastRollout?.digest === digests.v2), 60_000)
         const pulls = states().map((s) => s.pulls)
         // Refused until the channel moves: several more checks, and not one more pull.
         await sleep(intervalS * 4 * 1000)
@@ -226,6 +229,7 @@ if (engine) {
         const promoted = await npm('promote', ['--digest', digests.v3, '--wait', '--wait-timeout', '300'], env)
         assert.equal(promoted.code, 0, promoted.stderr)
         for (const url of urls) assert.equal(await version(url), digests.v3)
+        await until('both controllers to record the rollout', async () => states().every((s) => s.lastRollout?.digest === digests.v3), 60_000)
         for (const s of states()) assert.deepEqual([s.lastRollout?.digest, s.lastRollout?.outcome, s.refused.find((r) => r.digest === digests.v2)?.blocking], [digests.v3, 'upgraded', false])
       })
       const asked = await usersSawNoFailure('the roll to v3')
