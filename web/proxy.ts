@@ -1,7 +1,8 @@
 // Runs before the page, /api/projects and the admin endpoints, the answers that carry absolute paths
 // or act: a request under a host name this server is not known by is refused (DNS rebinding), with
-// 403 and the fix. The probes (/api/healthz, /api/ready, /api/version) are not matched: deployments
-// probe them under names this server need not know (SF_VEGA_PROBE_HOST, HAProxy's checks send none).
+// 403 and the fix. The probes (/api/healthz, /api/ready, /api/version, and /api/controller, which the
+// deployer's --wait reads beside /api/version) are not matched: deployments probe them under names this
+// server need not know (SF_VEGA_PROBE_HOST, HAProxy's checks send none, a host's probe URL).
 // Before that, what Next would answer 500 or 400 with a stack in the log: a path that is not valid
 // percent-encoding, and a server action call (this app has none).
 import { NextResponse, type NextRequest } from 'next/server'

@@ -6,6 +6,7 @@
 /** Every route the app serves (web/app), by its pattern; test/unit/server/request-counts.test.ts holds it to the folders. */
 export const routePatterns = [
   '/',
+  '/api/controller',
   '/api/drain',
   '/api/events',
   '/api/healthz',

@@ -17,8 +17,8 @@ import { processRequestCounter } from '../../lib/server/request-counts.ts'
 
 export const requestLimits = { maxWaiting: 16, maxRunning: 256, retryAfterSeconds: 1 }
 
-/** Answered whatever the load: the deployment's probes. */
-const probePaths = new Set(['/api/healthz', '/api/ready', '/api/version'])
+/** Answered whatever the load: the deployment's probes, and the controller's state the deployer's --wait reads beside /api/version. */
+const probePaths = new Set(['/api/healthz', '/api/ready', '/api/version', '/api/controller'])
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => unknown
 

@@ -71,7 +71,7 @@ describe('pipelining on one connection', () => {
 })
 
 describe('many requests running at once', () => {
-  test('past 256 running, the next is answered 503 with Retry-After, and the probes still answer', async () => {
+  test('past 256 running, the next is answered 503 with Retry-After, and the probes and /api/controller still answer', async () => {
     const server = await startServer()
     const sockets: net.Socket[] = []
     try {
@@ -95,7 +95,7 @@ describe('many requests running at once', () => {
       const body = await refused.body.text()
       assert.equal(refused.headers['retry-after'], '1')
       assert.match(body, /the server is busy: 256 requests are running/)
-      for (const probe of ['healthz', 'ready', 'version']) assert.equal((await fetchAnswer(`${server.url}/api/${probe}`)).status, 200, probe)
+      for (const probe of ['healthz', 'ready', 'version', 'controller']) assert.equal((await fetchAnswer(`${server.url}/api/${probe}`)).status, 200, probe)
     } finally {
       for (const s of sockets) s.destroy()
       server.kill()

@@ -59,7 +59,7 @@ describe('a server started by the loader', () => {
 
   test('never shows the admin token in a probe', async () => {
     const token = server.adminToken()
-    for (const probe of ['healthz', 'ready', 'version', 'projects']) {
+    for (const probe of ['healthz', 'ready', 'version', 'controller', 'projects']) {
       const answer = await fetchAnswer(`${server.url}/api/${probe}`)
       assert.ok(!answer.body.includes(token), `/api/${probe} leaks the admin token`)
     }
