@@ -4,7 +4,7 @@
 // socket and no credentials on the hosts. Ends with a table of hosts, digests and times.
 import { fetchAnswer } from '../probe.ts'
 import type { Progress } from '../progress.ts'
-import type { ControllerState } from '../controller/state.ts'
+import type { ControllerState } from '../server/controller-state.ts'
 import { RolloutError } from './errors.ts'
 import { versionMismatch, type ExpectedRelease } from './probes.ts'
 

@@ -19,7 +19,7 @@ import { testedEvidence } from '../authority/evidence.ts'
 import { digestRef } from '../authority/image-ref.ts'
 import type { RegistryClient } from '../authority/registry-api.ts'
 import type { DockerTarget } from '../authority/targets.ts'
-import { afterChannelMove, blockingRefusal, withRefusal, type Channel, type ControllerState, type Refusal } from './state.ts'
+import { afterChannelMove, blockingRefusal, withRefusal, type Channel, type ControllerState, type Refusal } from '../server/controller-state.ts'
 
 export interface CheckInputs {
   target: DockerTarget

@@ -10,7 +10,7 @@ import { docker, engineAnswers, firstLine } from '../docker/engine.ts'
 import type { Env, SfConfig } from '../env.ts'
 import { ConfigError, DockerError } from '../errors.ts'
 import type { Progress } from '../progress.ts'
-import { controllerStateFile, readControllerState, type ControllerState } from './state.ts'
+import { controllerStateFile, readControllerState, type ControllerState } from '../server/controller-state.ts'
 import { buildControllerImage } from './image.ts'
 import { controllerContainer, controllerName, credentialsFile, type ControllerTarget } from './setup.ts'
 

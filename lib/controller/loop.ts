@@ -13,7 +13,7 @@ import { imageRepository } from '../authority/image-ref.ts'
 import { RegistryClient } from '../authority/registry-api.ts'
 import type { DockerTarget } from '../authority/targets.ts'
 import { check, servingNow } from './check.ts'
-import { controllerStateFile, readControllerState, servedStateFile, writeControllerState, type Channel, type ControllerState } from './state.ts'
+import { controllerStateFile, readControllerState, servedStateFile, writeControllerState, type Channel, type ControllerState } from '../server/controller-state.ts'
 
 export interface ControllerOptions {
   target: DockerTarget

@@ -13,7 +13,7 @@ import { ConfigError } from '../errors.ts'
 import { homeVolume } from '../authority/docker-server.ts'
 import { targetStateDir } from '../authority/docker-target.ts'
 import { dockerTargets, targetSchema, type DockerTarget, type Targets } from '../authority/targets.ts'
-import { channelSchema, type Channel } from './state.ts'
+import { channelSchema, type Channel } from '../server/controller-state.ts'
 
 export const controllerName = (name: string) => `${name}-controller`
 

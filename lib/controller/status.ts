@@ -5,7 +5,7 @@ import type { Env } from '../env.ts'
 import { holderAlive, readHolder } from '../front/lock.ts'
 import { controllerLockFile } from './loop.ts'
 import { controllerName } from './setup.ts'
-import { controllerStateFile, readControllerState, type ControllerState } from './state.ts'
+import { controllerStateFile, readControllerState, type ControllerState } from '../server/controller-state.ts'
 
 export interface ControllerStatus {
   target: string

@@ -1,6 +1,6 @@
 // A deployment controller's state as a host's controller writes it, with something in every field the
 // page shows: a rollout under way, the last one rolled back, and two refusals.
-import type { ControllerState } from '../../lib/controller/state.ts'
+import type { ControllerState } from '../../lib/server/controller-state.ts'
 
 export const digests = { channel: `sha256:${'a'.repeat(64)}`, serving: `sha256:${'b'.repeat(64)}`, refused: `sha256:${'d'.repeat(64)}` }
 

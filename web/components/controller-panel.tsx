@@ -1,4 +1,4 @@
-import type { ControllerState } from '../../lib/controller/state.ts'
+import type { ControllerState } from '../../lib/server/controller-state.ts'
 
 /** What this host's deployment controller last reported (the state GET /api/controller answers). */
 export function ControllerPanel({ state }: { state: ControllerState }) {

@@ -2,7 +2,7 @@
 // controller writes whole into the server's own SF_HOME after each check. Read on every request, so
 // the answer is never older than the file.
 import path from 'node:path'
-import { readControllerState, servedStateFile, type ControllerState } from '../../lib/controller/state.ts'
+import { readControllerState, servedStateFile, type ControllerState } from '../../lib/server/controller-state.ts'
 import { serverContext } from './context.ts'
 
 /** Null where no controller runs, or its file does not parse. */

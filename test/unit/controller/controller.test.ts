@@ -7,7 +7,7 @@ import { parseTargets } from '../../../lib/authority/targets.ts'
 import { parseControllerArgs } from '../../../lib/controller/cli.ts'
 import { nextWaitMs } from '../../../lib/controller/loop.ts'
 import { controllerContainer, findControllerTarget } from '../../../lib/controller/setup.ts'
-import { afterChannelMove, blockingRefusal, refusalsKept, withRefusal, type ControllerState, type Refusal } from '../../../lib/controller/state.ts'
+import { afterChannelMove, blockingRefusal, refusalsKept, withRefusal, type ControllerState, type Refusal } from '../../../lib/server/controller-state.ts'
 import { ConfigError } from '../../../lib/errors.ts'
 
 const d = (c: string) => `sha256:${c.repeat(64)}`
