@@ -354,6 +354,12 @@ export const sfVariables = {
     defaultText: '60',
     default: () => '60',
   },
+  SF_DEPLOY_MODE: {
+    schema: z.enum(['push', 'pull'], { error: 'must be push (roll each target from here) or pull (move the channel and wait for the hosts that follow it)' }),
+    description: 'How deploy-test and promote reach docker targets: push rolls each from this machine (its engine must be here); pull moves the channel tag and waits for each host\'s controller (as --wait).',
+    defaultText: 'push',
+    default: () => 'push',
+  },
   SF_CONTROLLER_INTERVAL: {
     schema: wholeNumber(1, 3600),
     description: "Seconds between a host controller's checks of its channel (one HEAD to the registry each), with up to 20% jitter; an unreachable registry is asked again after twice as long each time, up to 10 intervals.",

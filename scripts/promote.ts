@@ -10,6 +10,6 @@ import { promote } from '../lib/authority/promote.ts'
 await runEntry(async () => {
   const args = parseDeployArgs(process.argv.slice(2))
   const config = readConfig(loadEnv(process.env, repoRoot), { checkout: repoRoot })
-  const deployed = await promote({ root: repoRoot, env: process.env, config, progress: createProgress(), ...args })
+  const deployed = await promote({ root: repoRoot, env: process.env, config, progress: createProgress(), ...args, wait: args.wait || config.SF_DEPLOY_MODE === 'pull' })
   process.stdout.write(`${JSON.stringify(deployed, null, 2)}\n`)
 })

@@ -66,6 +66,8 @@ describe('readConfig', () => {
       SF_ANALYSIS_LATENCY_FLOOR_MS: 100,
       SF_ANALYSIS_MIN_REQUESTS: 20,
       SF_ANALYSIS_BASELINE_SECONDS: 60,
+      SF_DEPLOY_MODE: 'push',
+      SF_CONTROLLER_INTERVAL: 15,
       SF_DOCKER_SOCKET: '/var/run/docker.sock',
       SF_SOURCE_HOST_ROOT: undefined,
       SF_WORKSPACE_HOST_DIR: undefined,

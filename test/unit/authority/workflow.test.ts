@@ -68,6 +68,7 @@ describe('.forgejo/workflows/self-deploy.yml', () => {
       SF_TARGETS: '${{ inputs.targets || vars.SF_TARGETS }}',
       SF_REGISTRY_USER: '${{ secrets.SF_REGISTRY_USER }}',
       SF_REGISTRY_PASSWORD: '${{ secrets.SF_REGISTRY_PASSWORD }}',
+      SF_DEPLOY_MODE: "${{ vars.SF_DEPLOY_MODE || 'pull' }}",
     })
     for (const job of Object.values(workflow.jobs)) assert.equal(job['runs-on'], '${{ inputs.runner || vars.SF_RUNNER }}')
   })
