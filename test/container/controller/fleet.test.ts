@@ -169,7 +169,7 @@ if (engine) {
           await docker(networkRemoveArgs(`${name}-net`), { env: process.env, allowFailure: true })
           await docker(volumeRemoveArgs(homeVolume(name)), { env: process.env, allowFailure: true })
         }
-        await removeImages(images)
+        await removeImages([...images, frontImage])
         await registry?.stop()
         if (scratch) fs.rmSync(scratch, { recursive: true, force: true })
       },
