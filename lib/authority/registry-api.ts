@@ -3,6 +3,7 @@
 // and moving a tag (the manifest's bytes put under another name, no layer moved). A registry that
 // asks for a token (`WWW-Authenticate: Bearer realm=…`) gets one from its realm, with the same basic
 // credentials publish-image uses; one that asks for `Basic` gets those directly.
+import { createHash } from 'node:crypto'
 import net from 'node:net'
 import { request } from 'undici'
 import { RegistryError } from './errors.ts'
@@ -102,7 +103,8 @@ export class RegistryClient {
     if (res.status === 404) return null
     if (res.status !== 200) throw this.failed(`GET manifest ${reference}`, res.status, res.body.toString('utf8'))
     const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim()
-    const digest = String(res.headers['docker-content-digest'] ?? reference)
+    // The digest is that of the bytes, whether the registry says it or not (a tag is no digest).
+    const digest = String(res.headers['docker-content-digest'] ?? `sha256:${createHash('sha256').update(res.body).digest('hex')}`)
     return { digest, mediaType, bytes: res.body }
   }
 
@@ -119,13 +121,13 @@ export class RegistryClient {
     let manifest = await this.manifest(digest)
     if (!manifest) throw new RegistryError(`${this.where(`GET manifest ${digest}`)}: the registry holds no such digest in ${this.repository}: publish it first (npm run publish-image)`)
     if (indexTypes.has(manifest.mediaType)) {
-      const index = JSON.parse(manifest.bytes.toString('utf8')) as { manifests: { digest: string; platform?: { os?: string; architecture?: string } }[] }
+      const index = this.json(manifest.bytes, `the manifest ${digest}`) as { manifests: { digest: string; platform?: { os?: string; architecture?: string } }[] }
       const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch
       const entry = index.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ?? index.manifests[0]
       manifest = entry ? await this.manifest(entry.digest) : null
       if (!manifest) throw new RegistryError(`${this.where(`GET manifest ${digest}`)}: the index names no image for linux/${arch}`)
     }
-    const config = (JSON.parse(manifest.bytes.toString('utf8')) as { config?: { digest?: string } }).config?.digest
+    const config = (this.json(manifest.bytes, `the manifest ${digest}`) as { config?: { digest?: string } }).config?.digest
     if (!config) throw new RegistryError(`${this.where(`GET manifest ${digest}`)}: the manifest names no config blob: it is not an image`)
     const blob: Call = { method: 'GET', path: `blobs/${config}`, actions: 'pull' }
     let res = await this.send(blob)
@@ -136,8 +138,17 @@ export class RegistryClient {
       res = await this.attempt(blob, undefined, new URL(location, this.urlOf(blob)).href)
     }
     if (res.status !== 200) throw this.failed(`GET blob ${config}`, res.status, res.body.toString('utf8'))
-    const image = JSON.parse(res.body.toString('utf8')) as { config?: { Labels?: Record<string, string> | null } }
+    const image = this.json(res.body, `the config blob ${config}`) as { config?: { Labels?: Record<string, string> | null } }
     return image.config?.Labels ?? {}
+  }
+
+  /** JSON the registry sent; a RegistryError when it is not. */
+  private json(bytes: Buffer, what: string): unknown {
+    try {
+      return JSON.parse(bytes.toString('utf8'))
+    } catch {
+      throw new RegistryError(`${what} from the registry ${this.host} is not JSON: use a registry that speaks the OCI distribution API`)
+    }
   }
 
   private where(call: string): string {
@@ -155,8 +166,11 @@ export class RegistryClient {
   private async send(call: Call): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     const first = await this.attempt(call, this.tokens.get(call.actions))
     if (first.status !== 401) return first
-    const challenge = first.headers['www-authenticate']
-    const authorization = await this.authorize(call, typeof challenge === 'string' ? challenge : '')
+    // Several challenges may come as several headers: the one this client can answer, Bearer first.
+    const header = first.headers['www-authenticate']
+    const challenges = (Array.isArray(header) ? header : [header ?? '']).map(String)
+    const challenge = challenges.find((c) => /^bearer\s/i.test(c)) ?? challenges.find((c) => /^basic\s/i.test(c)) ?? challenges[0]!
+    const authorization = await this.authorize(call, challenge)
     return this.attempt(call, authorization)
   }
 
@@ -181,7 +195,7 @@ export class RegistryClient {
     })
     const text = await res.body.text()
     if (res.statusCode !== 200) throw this.failed(`token for ${call.actions}`, res.statusCode, text)
-    const { token, access_token } = JSON.parse(text) as { token?: string; access_token?: string }
+    const { token, access_token } = this.json(Buffer.from(text), `the token service ${url.origin}'s answer`) as { token?: string; access_token?: string }
     if (!token && !access_token) throw new RegistryError(`the token service ${url.origin} of ${this.host} answered without a token`)
     const authorization = `Bearer ${token ?? access_token}`
     this.tokens.set(call.actions, authorization)

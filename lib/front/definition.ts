@@ -152,7 +152,7 @@ export interface FrontConfig {
 export const trafficRing = 'sf-traffic'
 
 /** The paths the deployment probes; left out of the traffic a release is judged by. */
-export const probePaths = ['/api/healthz', '/api/ready', '/api/version'] as const
+export const probePaths = ['/api/healthz', '/api/ready', '/api/version', '/api/controller'] as const
 
 /**
  * What the ring keeps of a request: when it was received (unix seconds), the server that answered,

@@ -118,6 +118,6 @@ describe('renderFrontConfig', () => {
     assert.match(config, /^ring sf-traffic\n {2}format raw\n {2}size \d+$/m)
     assert.match(config, /^ {2}log ring@sf-traffic local0$/m)
     assert.match(config, /^ {2}log-format "%Ts %s %ST %Tr"$/m)
-    assert.match(config, /^ {2}http-request set-log-level silent if \{ path \/api\/healthz \/api\/ready \/api\/version \}$/m)
+    assert.match(config, /^ {2}http-request set-log-level silent if \{ path \/api\/healthz \/api\/ready \/api\/version \/api\/controller \}$/m)
   })
 })
