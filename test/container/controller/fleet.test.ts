@@ -61,7 +61,10 @@ if (engine) {
     const dist = distPaths()
     const saved = new Map<string, string>()
     const names = [`sf-h1-${runId}`, `sf-h2-${runId}`]
-    const containers = names.flatMap((n) => [n, `${n}-candidate`, `${n}-previous`, `${n}-front`, `${n}-front-next`, `${n}-port`, `${n}-controller`])
+    /** The one test host; its controller follows the channel test. */
+    const testName = `sf-h0-${runId}`
+    let testUrl = ''
+    const containers = [...names, testName].flatMap((n) => [n, `${n}-candidate`, `${n}-previous`, `${n}-front`, `${n}-front-next`, `${n}-port`, `${n}-controller`])
     const images: string[] = []
     let registry: TestRegistry | undefined
     let client: RegistryClient | undefined
@@ -112,17 +115,20 @@ if (engine) {
         const sfRegistry = `${registry.address}/sf-${runId}`
         client = new RegistryClient(`${sfRegistry}/sf-server`, { registry: sfRegistry })
         await buildFrontImage({ tag: frontImage, env: process.env, progress: createProgress(() => {}) })
-        const first = await freePorts('127.0.0.1', 3)
-        let second = first
-        while (Math.abs(second - first) <= 2) second = await freePorts('127.0.0.1', 3)
+        const ports: number[] = []
+        while (ports.length < 3) {
+          const port = await freePorts('127.0.0.1', 3)
+          if (ports.every((p) => Math.abs(p - port) > 2)) ports.push(port)
+        }
+        const [first, second, third] = ports as [number, number, number]
         urls = [first, second].map((p) => `http://127.0.0.1:${p}`)
+        testUrl = `http://127.0.0.1:${third}`
         const targets = path.join(scratch, 'targets.yaml')
         fs.writeFileSync(
           targets,
           [
             'targets:',
-            // Test is rolled elsewhere in this test: its evidence is recorded directly in the registry.
-            '  test: {kind: kubernetes, context: none, namespace: sf-test, deployment: sf, container: sf, url: "http://127.0.0.1:9"}',
+            `  test: {kind: docker, name: ${testName}, port: ${third}}`,
             '  prod:',
             `    - {kind: docker, name: ${names[0]}, port: ${first}, url: "${urls[0]}"}`,
             `    - {kind: docker, name: ${names[1]}, port: ${second}}`,
@@ -147,11 +153,11 @@ if (engine) {
         digests.v2 = await variant('v2', { 'sf.build-id': `${manifest.webHost.buildId}-tampered` })
         digests.v3 = await variant('v3', { 'sf.fleet-test': 'v3' })
         digests.v4 = await variant('v4', { 'sf.fleet-test': 'v4' })
-        // What deploy-test records once test passed them; v4 never was.
-        for (const digest of [digests.v1, digests.v2, digests.v3]) await client.tag(testedTag(digest), digest)
+        // What deploy-test records once test passed them (v1 goes through test below); v4 never was.
+        for (const digest of [digests.v2, digests.v3]) await client.tag(testedTag(digest), digest)
         await buildControllerImage({ root: repoRoot, env: process.env, progress: createProgress(() => {}), baseImage: env.SF_BASE_IMAGE, tag: controllerImage })
         images.unshift(controllerImage)
-        for (const at of ['prod.0', 'prod.1']) {
+        for (const at of [testName, 'prod.0', 'prod.1']) {
           const installed = await npm('controller:install', ['--target', at, '--image', controllerImage], env)
           assert.equal(installed.code, 0, installed.stderr)
           assert.match(installed.stdout, /the channel prod names no digest yet/)
@@ -165,7 +171,7 @@ if (engine) {
         await Promise.all(loads.map((l) => l.stop()))
         for (const [file, text] of saved) fs.writeFileSync(file, text)
         await removeContainers(containers)
-        for (const name of names) {
+        for (const name of [...names, testName]) {
           await docker(networkRemoveArgs(`${name}-net`), { env: process.env, allowFailure: true })
           await docker(volumeRemoveArgs(homeVolume(name)), { env: process.env, allowFailure: true })
         }
@@ -175,6 +181,21 @@ if (engine) {
       },
       { timeout: 300_000 },
     )
+
+    test('deploy-test --wait moves the channel test, waits for the test host, then records the evidence', async () => {
+      await withLogs(containers, async () => {
+        assert.equal(await client!.resolve(testedTag(digests.v1)), null)
+        const deployed = await npm('deploy-test', ['--digest', digests.v1, '--wait', '--wait-timeout', '300'], env)
+        assert.equal(deployed.code, 0, deployed.stderr)
+        const out = JSON.parse(deployed.stdout) as { channel: string; evidence: string; hosts: { name: string; status: string }[] }
+        assert.deepEqual(out.hosts.map((h) => [h.name, h.status]), [[testName, 'serving']])
+        assert.equal(out.evidence, `${client!.repository}:${testedTag(digests.v1)}`)
+        assert.ok(deployed.stderr.indexOf('move the channel test') < deployed.stderr.indexOf('record the evidence'), 'the evidence follows the hosts')
+        assert.deepEqual([await client!.resolve('test'), await client!.resolve(testedTag(digests.v1)), await client!.resolve('prod')], [digests.v1, digests.v1, null])
+        assert.equal(await version(testUrl), digests.v1)
+        for (const url of urls) assert.equal(await fetchAnswer(`${url}/api/version`).catch(() => null), null, 'prod has no server yet')
+      })
+    })
 
     test('promote --wait moves the channel prod; both hosts pull, roll and serve the digest, and the table says so', async () => {
       await withLogs(containers, async () => {
