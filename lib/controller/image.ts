@@ -4,13 +4,13 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { build } from 'esbuild'
 import { chooseBaseImage } from '../docker/base-choice.ts'
 import { imageInspectArgs } from '../docker/args.ts'
 import { buildImage, docker } from '../docker/engine.ts'
 import type { Env } from '../env.ts'
 import { gitState } from '../git.ts'
 import type { Progress } from '../progress.ts'
+import { bundleForNode } from '../release/loader-bundle.ts'
 
 export const controllerDockerfile = (root: string) => path.join(root, 'docker', 'Dockerfile.controller')
 
@@ -29,17 +29,7 @@ export async function buildControllerImage(o: { root: string; env: Env; progress
   const context = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-controller-context-'))
   try {
     done = progress.phase('bundle the controller')
-    await build({
-      entryPoints: [path.join(root, 'scripts', 'controller.ts')],
-      outfile: path.join(context, 'controller.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // Bundled CommonJS dependencies (dotenv) call require for Node's own modules.
-      banner: { js: "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);" },
-      logLevel: 'warning',
-    })
+    await bundleForNode(path.join(root, 'scripts', 'controller.ts'), path.join(context, 'controller.mjs'))
     await fs.writeFile(path.join(context, 'package.json'), '{ "type": "module" }\n')
     done(`commit ${git.commit.slice(0, 12)}${git.dirty ? ' (with uncommitted changes)' : ''}`)
     done = progress.phase(`docker build ${tag}`)

@@ -92,9 +92,12 @@ export async function runController(o: ControllerOptions): Promise<ControllerSta
     for (;;) {
       const cpu = process.cpuUsage()
       const requests = client.requests
-      const checked = await check(state, { target, channel, client, access, env: o.env, config, progress, probeTimeoutMs: o.probeTimeoutMs ?? 120_000, historyFile: controllerHistoryFile(config.SF_HOME, target.name) }, save)
+      const inputs = { target, channel, client, access, env: o.env, config, progress, probeTimeoutMs: o.probeTimeoutMs ?? 120_000, historyFile: controllerHistoryFile(config.SF_HOME, target.name) }
+      // A check that fails in a way of its own (the engine gone, a full disk) is reported and tried again
+      // later, as an unreachable registry is: the loop outlives it, and what serves is not touched.
+      const checked = await check(state, inputs, save).catch((error: Error) => ({ state: { ...state, rolling: null }, outcome: `the check failed: ${error.message.split('\n')[0]}`, failed: true }))
       const used = process.cpuUsage(cpu)
-      failures = checked.state.registry.reachable ? 0 : failures + 1
+      failures = checked.state.registry.reachable && !('failed' in checked) ? 0 : failures + 1
       const waitMs = nextWaitMs(intervalMs, failures, Math.random())
       state = {
         ...checked.state,

@@ -5,12 +5,11 @@ import path from 'node:path'
 import { build } from 'esbuild'
 import { distPaths } from '../paths.ts'
 
-export async function buildCore(root: string): Promise<string> {
-  const dist = distPaths(root)
-  await fs.mkdir(dist.dist, { recursive: true })
+/** One self-contained ES module for Node from `entry` (the loader, the host controller). */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [path.join(root, 'lib', 'server', 'loader-main.ts')],
-    outfile: dist.loader,
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -19,6 +18,12 @@ export async function buildCore(root: string): Promise<string> {
     banner: { js: "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);" },
     logLevel: 'warning',
   })
+}
+
+export async function buildCore(root: string): Promise<string> {
+  const dist = distPaths(root)
+  await fs.mkdir(dist.dist, { recursive: true })
+  await bundleForNode(path.join(root, 'lib', 'server', 'loader-main.ts'), dist.loader)
   // dist/ travels alone into images: it says for itself that loader.js is an ES module.
   await fs.writeFile(path.join(dist.dist, 'package.json'), '{ "type": "module" }\n')
   await pinnedLoader(root)
