@@ -70,7 +70,8 @@ export async function check(state: ControllerState, o: CheckInputs, save: (s: Co
   if (blocked) return outcome(state, `${digest.slice(0, 19)} was refused here (${blocked.kind}); waiting for the channel to move`)
 
   const refuse = (kind: Refusal['kind'], reason: string, blocking: boolean): ControllerState => {
-    o.progress.note(`refused ${digest}: ${reason}`)
+    // Once per digest and kind: an untested digest is asked about again every check.
+    if (!state.refused.some((r) => r.digest === digest && r.kind === kind)) o.progress.note(`refused ${digest}: ${reason}`)
     return { ...state, refused: withRefusal(state.refused, { digest, at: now(), kind, reason, blocking }) }
   }
   if (o.channel === 'prod') {
