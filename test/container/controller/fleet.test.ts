@@ -319,6 +319,13 @@ if (engine) {
       await usersSawNoFailure('the controller replacement')
     })
 
+    test('a second controller of a target is refused while one runs: one controller per target', async () => {
+      const second = await npm('controller', ['--target', 'prod.1', '--once'], env)
+      assert.equal(second.code, 1, second.stderr)
+      assert.match(second.stderr, new RegExp(`error: another upgrade holds .*controller\\.lock: pid \\d+ .*controller of ${names[1]}.*one controller per target: stop that one first \\(docker rm -f ${names[1]}-controller`))
+      assert.equal((await inspectContainer(`${names[1]}-controller`, process.env))?.running, true)
+    })
+
     test('an untested digest moved to prod by hand is refused by both controllers, and never pulled', async () => {
       const pulls = states().map((s) => s.pulls)
       await client!.tag('prod', digests.v4)
