@@ -83,7 +83,7 @@ export async function createSandbox(base: Env, progress: Progress, mode: Sandbox
 }
 
 /** The local base image, built when missing, so nothing tries to pull from a registry. */
-async function localBase(env: Env, progress: Progress): Promise<string> {
+export async function localBase(env: Env, progress: Progress): Promise<string> {
   const tag = defaultBaseTag()
   if (!(await imageExists(tag, env))) await buildBaseImage({ tag, env, progress })
   return tag

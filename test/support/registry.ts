@@ -1,74 +1,17 @@
-// A real OCI registry for process and container tests: Debian's docker-registry on 127.0.0.1 and a
-// free port, with a config and storage of its own in a temp dir, no auth. Docker treats 127.0.0.0/8
-// as an insecure registry, so the engine pushes to it over plain http; pushTinyImage puts an image
-// in without an engine.
-import { spawn, type ChildProcess } from 'node:child_process'
+// A real OCI registry for process and container tests: the benchmarks' Debian docker-registry on
+// 127.0.0.1 and a free port (lib/bench/registry.ts), in a temp dir of the test file's own;
+// pushTinyImage puts an image in without an engine.
 import crypto from 'node:crypto'
-import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { request } from 'undici'
-import { waitFor } from '../../lib/probe.ts'
-import { freePort, tempDir } from './server.ts'
+import { startRegistry as startLocalRegistry, type LocalRegistry } from '../../lib/bench/registry.ts'
+import { tempDir } from './server.ts'
 
-export interface TestRegistry {
-  /** host:port, as SF_REGISTRY takes it (with a path added). */
-  address: string
-  url: string
-  output(): string
-  /** Stop serving, keeping the port's address and the stored images: an outage. */
-  pause(): Promise<void>
-  /** Serve again on the same address, with the same images. */
-  resume(): Promise<void>
-  stop(): Promise<void>
-}
+export type TestRegistry = LocalRegistry
 
 export async function startRegistry(): Promise<TestRegistry> {
-  const dir = tempDir('registry')
-  const port = await freePort()
-  const address = `127.0.0.1:${port}`
-  const config = path.join(dir, 'config.yml')
-  fs.writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log: {level: warn}',
-      'storage:',
-      `  filesystem: {rootdirectory: ${path.join(dir, 'data')}}`,
-      '  delete: {enabled: true}',
-      'http:',
-      `  addr: ${address}`,
-      '',
-    ].join('\n'),
-  )
-  const url = `http://${address}`
-  let output = ''
-  let child: ChildProcess | null = null
-  let exited = Promise.resolve()
-  const pause = async () => {
-    child?.kill('SIGTERM')
-    await exited
-    child = null
-  }
-  const stop = async () => {
-    await pause()
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-  const resume = async () => {
-    const started = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child = started
-    started.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    started.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    exited = new Promise<void>((resolve) => started.once('close', () => resolve()))
-    await waitFor(`${url}/v2/`, { deadlineMs: 15_000, abortIf: () => (started.exitCode !== null ? `docker-registry exited with ${started.exitCode}: ${output}` : null) })
-  }
-  try {
-    await resume()
-  } catch (error) {
-    await stop()
-    throw error
-  }
-  return { address, url, output: () => output, pause, resume, stop }
+  return startLocalRegistry(path.join(tempDir('registry'), 'registry'))
 }
 
 /** The labels a tiny image carries, as publish-image's build writes them. */
