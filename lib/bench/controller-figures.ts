@@ -18,14 +18,17 @@ export function spread(values: readonly number[]): Spread {
   return { min: tenth(sorted[0]!), median: tenth(median), max: tenth(sorted.at(-1)!) }
 }
 
-/** utime + stime of /proc/<pid>/stat, in clock ticks. The name (field 2) may hold spaces and parentheses, so fields count from its last `)`. */
+/**
+ * utime + stime + cutime + cstime of /proc/<pid>/stat, in clock ticks: the process and the children it
+ * waited for (a docker CLI it ran). The name (field 2) may hold spaces and parentheses, so fields
+ * count from its last `)`.
+ */
 export function procCpuTicks(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(/\s+/)
-  // fields[0] is field 3 (state): utime is field 14, stime field 15.
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`not a /proc/<pid>/stat line: ${stat.slice(0, 80)}`)
-  return utime + stime
+  // fields[0] is field 3 (state): utime, stime, cutime and cstime are fields 14 to 17.
+  const ticks = fields.slice(11, 15).map(Number)
+  if (ticks.length !== 4 || !ticks.every(Number.isFinite)) throw new Error(`not a /proc/<pid>/stat line: ${stat.slice(0, 80)}`)
+  return ticks.reduce((sum, t) => sum + t, 0)
 }
 
 /** VmRSS of /proc/<pid>/status in KiB, or null when it has none (a zombie). */

@@ -34,13 +34,20 @@ export interface CheckInputs {
   historyFile: string
 }
 
-/** What serves behind the target's front: its /api/version's digest and commit, and the server's start. */
-export async function servingNow(target: DockerTarget, env: Env): Promise<ControllerState['serving']> {
+/**
+ * What serves behind the target's front: its /api/version's digest and commit, and since when (the
+ * server container's start, asked of the engine only when the digest is not the one seen before: an
+ * idle check starts no docker process).
+ */
+export async function servingNow(target: DockerTarget, env: Env, before: ControllerState['serving'] = null): Promise<ControllerState['serving']> {
   const answer = await fetchAnswer(`http://${probeHostOf(target)}:${target.port}/api/version`, { timeoutMs: 5000 }).catch(() => null)
   if (!answer || answer.status !== 200) return null
   const version = answer.json as { runningImage?: { digest?: string | null }; manifest?: { git?: { commit?: string } } }
+  const digest = version.runningImage?.digest ?? null
+  const commit = version.manifest?.git?.commit ?? null
+  if (before?.since && before.digest === digest && before.commit === commit) return { digest, commit, since: before.since }
   const server = await inspectContainer(target.name, env)
-  return { digest: version.runningImage?.digest ?? null, commit: version.manifest?.git?.commit ?? null, since: server?.startedAt ?? null }
+  return { digest, commit, since: server?.startedAt ?? null }
 }
 
 /** The state after one check and what it found; a rollout's start is saved as it begins (`save`). */
@@ -62,7 +69,7 @@ export async function check(state: ControllerState, o: CheckInputs, save: (s: Co
     registry: state.registry.reachable ? state.registry : { reachable: true, since: now(), error: null, nextCheckAt: null },
     refused: afterChannelMove(state.refused, state.channelDigest, digest),
     channelDigest: digest,
-    serving: await servingNow(o.target, o.env),
+    serving: await servingNow(o.target, o.env, state.serving),
   }
   if (digest === null) return outcome(state, `the channel ${o.channel} names no digest yet`)
   if (state.serving?.digest === digest) return outcome(state, `serves ${o.channel}`)

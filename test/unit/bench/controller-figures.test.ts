@@ -17,9 +17,9 @@ describe('spread', () => {
 })
 
 describe('/proc of the controller', () => {
-  test('its CPU is utime plus stime, counted from after the name, which may hold spaces and parentheses', () => {
-    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 9000 0 12 0 350 125 0 0 20 0 11 0 100 1000000 12000 18446744073709551615'
-    assert.equal(procCpuTicks(stat), 475)
+  test("its CPU is utime plus stime and its reaped children's, counted from after the name, which may hold spaces and parentheses", () => {
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 9000 0 12 0 350 125 30 7 20 0 11 0 100 1000000 12000 18446744073709551615'
+    assert.equal(procCpuTicks(stat), 512)
   })
 
   test('a line that is not /proc/<pid>/stat is refused', () => {
