@@ -13,14 +13,14 @@ import { analysisRules } from '../front/analysis.ts'
 import { convergeFront } from '../front/converge.ts'
 import { frontName, portHolderName, type Slot } from '../front/definition.ts'
 import { UpgradeError } from '../front/errors.ts'
-import { acquireLock, lockFile } from '../front/lock.ts'
+import { acquireLock, holderAlive, lockFile, readHolder } from '../front/lock.ts'
 import { ensureCurrentFront } from '../front/ensure.ts'
 import { findPortOwner } from '../front/setup.ts'
 import { asideName, candidateName, type FrontSite } from '../front/site.ts'
 import { canaryRefusal, frontSwap } from '../front/swap.ts'
 import type { Progress } from '../progress.ts'
 import { targetRole, targetServerSpec } from './docker-server.ts'
-import { probeHostOf, targetLockBusy, targetSite } from './docker-target.ts'
+import { controllerLockFile, controllerName, probeHostOf, targetLockBusy, targetSite } from './docker-target.ts'
 import { RolloutError } from './errors.ts'
 import type { ExpectedRelease } from './probes.ts'
 import type { DockerTarget, TargetName } from './targets.ts'
@@ -36,12 +36,15 @@ export interface DockerRollOptions {
   probeTimeoutMs: number
   /** The command that rolls, for the lock's holder. */
   command: string
+  /** The target's own controller rolls: no refusal because a controller follows it. */
+  fromController?: boolean
 }
 
 export async function rollDocker(target: DockerTarget, which: TargetName, image: { ref: string; expected: ExpectedRelease }, o: DockerRollOptions): Promise<void> {
   const site = targetSite({ env: o.env, config: o.config, progress: o.progress, target, which })
   const where = `docker target ${which} (${target.name} on ${target.bind}:${target.port})`
   await preflight(site, which)
+  if (!o.fromController) await refuseFollowed(target, which, o.config.SF_HOME, site.env)
   const lock = await acquireLock(lockFile(site.home, target.name), { command: o.command, waitMs: 0, busy: targetLockBusy(which) })
   try {
     await fs.mkdir(site.home, { recursive: true, mode: 0o700 })
@@ -87,6 +90,21 @@ export async function rollDocker(target: DockerTarget, which: TargetName, image:
   } finally {
     await lock.release()
   }
+}
+
+/**
+ * A push to a target whose controller follows the channel would race it: the controller rolls the
+ * channel's digest back over anything else. Refused before anything changes.
+ */
+async function refuseFollowed(target: DockerTarget, which: TargetName, sfHome: string, env: Env): Promise<void> {
+  const container = await inspectContainer(controllerName(target.name), env)
+  const holder = await readHolder(controllerLockFile(sfHome, target.name))
+  const follower = container?.running ? container.name : holder && holderAlive(holder) ? `a controller (pid ${holder.pid}, ${holder.command})` : null
+  if (!follower) return
+  const command = which === 'test' ? 'deploy-test' : 'promote'
+  throw new ConfigError(
+    `targets.${which}: ${follower} follows the channel ${which} and rolls ${target.name} itself, so a push from here would race it: run npm run ${command} -- --wait (or set SF_DEPLOY_MODE=pull) and it rolls the digest, or remove the controller (docker rm -f ${controllerName(target.name)}) to push`,
+  )
 }
 
 /** Before anything changes: an engine answers, the names are free or ours, the ports free or ours. */

@@ -14,6 +14,14 @@ export function targetStateDir(sfHome: string, name: string): string {
   return path.join(sfHome, 'targets', name)
 }
 
+/** The container a host's deployment controller of the target runs in (`npm run controller:install`). */
+export const controllerName = (name: string) => `${name}-controller`
+
+/** One controller per target: the lock it holds while it runs, under the target's state folder. */
+export function controllerLockFile(sfHome: string, name: string): string {
+  return path.join(targetStateDir(sfHome, name), 'controller.lock')
+}
+
 /** The target's engine: DOCKER_HOST when the target names one, else the environment's. */
 export function targetEnv(target: DockerTarget, env: Env): Env {
   return target.host ? { ...env, DOCKER_HOST: target.host } : env

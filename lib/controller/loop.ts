@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Env, SfConfig } from '../env.ts'
 import { acquireLock } from '../front/lock.ts'
 import type { Progress } from '../progress.ts'
-import { targetStateDir } from '../authority/docker-target.ts'
+import { controllerLockFile, targetStateDir } from '../authority/docker-target.ts'
 import { imageRepository } from '../authority/image-ref.ts'
 import { RegistryClient } from '../authority/registry-api.ts'
 import type { DockerTarget } from '../authority/targets.ts'
@@ -34,10 +34,6 @@ export interface ControllerOptions {
 
 /** The production image's node user (docker/Dockerfile.sf-server), who owns the server's SF_HOME. */
 const serverUid = 1000
-
-export function controllerLockFile(sfHome: string, name: string): string {
-  return path.join(targetStateDir(sfHome, name), 'controller.lock')
-}
 
 export function controllerHistoryFile(sfHome: string, name: string): string {
   return path.join(targetStateDir(sfHome, name), 'controller-history.jsonl')

@@ -11,11 +11,11 @@ import { z } from 'zod'
 import type { ContainerSpec } from '../docker/args.ts'
 import { ConfigError } from '../errors.ts'
 import { homeVolume } from '../authority/docker-server.ts'
-import { targetStateDir } from '../authority/docker-target.ts'
+import { controllerName, targetStateDir } from '../authority/docker-target.ts'
+
+export { controllerName }
 import { dockerTargets, targetSchema, type DockerTarget, type Targets } from '../authority/targets.ts'
 import { channelSchema, type Channel } from '../server/controller-state.ts'
-
-export const controllerName = (name: string) => `${name}-controller`
 
 /** Where the installed controller sees the target's home volume (the server's SF_HOME). */
 export const publishMount = '/run/sf-target-home'

@@ -3,8 +3,7 @@
 import { inspectContainer } from '../docker/inspect.ts'
 import type { Env } from '../env.ts'
 import { holderAlive, readHolder } from '../front/lock.ts'
-import { controllerLockFile } from './loop.ts'
-import { controllerName } from './setup.ts'
+import { controllerLockFile, controllerName } from '../authority/docker-target.ts'
 import { controllerStateFile, readControllerState, type ControllerState } from '../server/controller-state.ts'
 
 export interface ControllerStatus {

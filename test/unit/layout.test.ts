@@ -7,7 +7,7 @@ import { describe, test } from 'node:test'
 import { repoRoot } from '../../lib/paths.ts'
 
 /** Each layer and the rank it has; a module may import from a lower rank or its own folder. */
-const ranks: Record<string, number> = { shared: 0, release: 1, server: 2, docker: 2, front: 3, vega: 4, authority: 5, bench: 5, web: 5, controller: 6 }
+const ranks: Record<string, number> = { shared: 0, release: 1, server: 2, docker: 2, front: 3, vega: 4, authority: 5, web: 5, controller: 6, bench: 7 }
 
 /** The layer of a file under the repo root, or null for what the rule does not cover (scripts, tests). */
 function layerOf(file: string): string | null {

@@ -326,6 +326,15 @@ if (engine) {
       assert.equal((await inspectContainer(`${names[1]}-controller`, process.env))?.running, true)
     })
 
+    test('a push to a host whose controller follows the channel is refused, with nothing changed', async () => {
+      const channel = await client!.resolve('prod')
+      const pushed = await npm('promote', ['--digest', digests.v3], { ...env, SF_DEPLOY_MODE: 'push' })
+      assert.equal(pushed.code, 2, pushed.stderr)
+      assert.match(pushed.stderr, new RegExp(`error: targets\\.prod: ${names[0]}-controller follows the channel prod and rolls ${names[0]} itself, so a push from here would race it: run npm run promote -- --wait`))
+      assert.equal(await client!.resolve('prod'), channel)
+      for (const url of urls) assert.equal(await version(url), digests.v1)
+    })
+
     test('an untested digest moved to prod by hand is refused by both controllers, and never pulled', async () => {
       const pulls = states().map((s) => s.pulls)
       await client!.tag('prod', digests.v4)
