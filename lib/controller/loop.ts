@@ -8,7 +8,8 @@ import path from 'node:path'
 import type { Env, SfConfig } from '../env.ts'
 import { acquireLock } from '../front/lock.ts'
 import type { Progress } from '../progress.ts'
-import { controllerLockFile, targetStateDir } from '../authority/docker-target.ts'
+import { ConfigError } from '../errors.ts'
+import { controllerLockFile, controllerName, targetStateDir } from '../authority/docker-target.ts'
 import { imageRepository } from '../authority/image-ref.ts'
 import { RegistryClient } from '../authority/registry-api.ts'
 import type { DockerTarget } from '../authority/targets.ts'
@@ -48,14 +49,14 @@ export function nextWaitMs(intervalMs: number, failures: number, random: number)
 export async function runController(o: ControllerOptions): Promise<ControllerState> {
   const { target, channel, config, progress } = o
   const registry = config.SF_REGISTRY
-  if (!registry) throw new Error('unreachable: the caller checked SF_REGISTRY')
+  if (!registry) throw new ConfigError('SF_REGISTRY is not set: set it to the registry npm run publish-image pushes to')
   const access = { registry, user: config.SF_REGISTRY_USER, password: config.SF_REGISTRY_PASSWORD }
   const client = new RegistryClient(imageRepository(registry), access)
   const lock = await acquireLock(controllerLockFile(config.SF_HOME, target.name), {
     command: `controller of ${target.name}`,
     waitMs: 0,
     container: process.env.SF_CONTROLLER_CONTAINER,
-    busy: `one controller per target: stop that one first (docker rm -f ${target.name}-controller, or end its npm run controller)`,
+    busy: `one controller per target: stop that one first (docker rm -f ${controllerName(target.name)}, or end its npm run controller)`,
   })
   const file = controllerStateFile(config.SF_HOME, target.name)
   const intervalMs = config.SF_CONTROLLER_INTERVAL * 1000
