@@ -101,9 +101,11 @@ export async function installController(o: InstallOptions): Promise<{ container:
   const deadline = Date.now() + (o.firstCheckMs ?? 60_000)
   for (;;) {
     const state = readControllerState(file)
-    if (state && state.controller.startedAt >= started && state.lastCheck && state.lastCheck.at >= started) {
-      done(state.lastCheck.outcome)
-      return { container, image, state }
+    const fresh = state && state.controller.startedAt >= started ? state : null
+    // Its first check done, or its first check rolling the channel's digest (which may take minutes).
+    if (fresh?.rolling || (fresh?.lastCheck && fresh.lastCheck.at >= started)) {
+      done(fresh.rolling ? `rolling ${fresh.rolling.digest}` : fresh.lastCheck!.outcome)
+      return { container, image, state: fresh }
     }
     const running = await inspectContainer(container, env)
     if (!running?.running || Date.now() > deadline) {
