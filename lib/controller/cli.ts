@@ -52,7 +52,13 @@ export function parseControllerArgs(args: string[], command: string): Controller
 export function controllerTarget(args: ControllerArgs, config: SfConfig, env: Env): ControllerTarget {
   let found: ControllerTarget
   if (args.installed) {
-    const parsed = installedTargetSchema.safeParse(JSON.parse(env.SF_CONTROLLER_TARGET ?? 'null'))
+    let value: unknown = null
+    try {
+      value = JSON.parse(env.SF_CONTROLLER_TARGET ?? 'null')
+    } catch {
+      // Not JSON: refused below like any other value that is not a target.
+    }
+    const parsed = installedTargetSchema.safeParse(value)
     if (!parsed.success || parsed.data.target.kind !== 'docker') throw new ConfigError('SF_CONTROLLER_TARGET is not a docker target: install the controller again (npm run controller:install -- --target NAME)')
     found = { channel: parsed.data.channel, path: parsed.data.path, target: parsed.data.target }
   } else {
