@@ -20,6 +20,6 @@ await runEntry(async () => {
   const publishDir = args.installed ? env.SF_CONTROLLER_PUBLISH_DIR : ((await homeVolumeDir(target.name, env)) ?? undefined)
   const stop = new AbortController()
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop.abort(signal))
-  const state = await runController({ target, channel, env, config, progress: createProgress(), commit, once: args.once, publishDir, probeTimeoutMs: args.probeTimeoutMs, signal: stop.signal })
+  const state = await runController({ target, channel, env, config, progress: createProgress(), commit, container: env.SF_CONTROLLER_CONTAINER, once: args.once, publishDir, probeTimeoutMs: args.probeTimeoutMs, signal: stop.signal })
   if (args.once) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`)
 })

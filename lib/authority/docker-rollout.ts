@@ -29,7 +29,6 @@ import type { DockerTarget, TargetName } from './targets.ts'
 export const settleMs = 5000
 
 export interface DockerRollOptions {
-  root: string
   env: Env
   config: SfConfig
   progress: Progress

@@ -20,7 +20,7 @@ export async function rollTarget(context: AuthorityContext, target: Target, expe
     return { gitops: await promoteGitops(target, context.targetName, repository, { env, progress, identity, wait: options.wait, waitTimeoutMs: options.waitTimeoutMs, command }) }
   }
   if (target.kind === 'kubernetes') await rollKubernetes(target, image, { env, progress, probeTimeoutMs })
-  else await rollDocker(target, context.targetName, image, { root: options.root, env, config: options.config, progress, probeTimeoutMs, command })
+  else await rollDocker(target, context.targetName, image, { env, config: options.config, progress, probeTimeoutMs, command })
   return {}
 }
 

@@ -115,7 +115,7 @@ export async function check(state: ControllerState, o: CheckInputs, save: (s: Co
     return outcome({ ...next, rolling: null, lastRollout, serving: await servingNow(o.target, o.env) }, message.split('\n')[0]!)
   }
   try {
-    await rollDocker(o.target, o.channel, { ref, expected }, { root: '', env: o.env, config: o.config, progress: o.progress, probeTimeoutMs: o.probeTimeoutMs, command: `controller of ${o.target.name}`, fromController: true })
+    await rollDocker(o.target, o.channel, { ref, expected }, { env: o.env, config: o.config, progress: o.progress, probeTimeoutMs: o.probeTimeoutMs, command: `controller of ${o.target.name}`, fromController: true })
   } catch (error) {
     // Another run holds the target (a deploy from this host): nothing happened, the next check tries again.
     if (error instanceof LockError) return outcome({ ...state, rolling: null }, `another run holds ${o.target.name}; trying again at the next check`)

@@ -29,6 +29,8 @@ export interface ControllerOptions {
   /** Where the server's own SF_HOME is on this machine, to copy the state into (the target's home volume). */
   publishDir?: string
   probeTimeoutMs?: number
+  /** The container the controller runs in (controller:install's), whose liveness is the lock's. */
+  container?: string
   /** Ends the loop between checks. */
   signal?: AbortSignal
 }
@@ -55,7 +57,7 @@ export async function runController(o: ControllerOptions): Promise<ControllerSta
   const lock = await acquireLock(controllerLockFile(config.SF_HOME, target.name), {
     command: `controller of ${target.name}`,
     waitMs: 0,
-    container: process.env.SF_CONTROLLER_CONTAINER,
+    container: o.container,
     busy: `one controller per target: stop that one first (docker rm -f ${controllerName(target.name)}, or end its npm run controller)`,
   })
   const file = controllerStateFile(config.SF_HOME, target.name)

@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { defaultBaseTag, buildBaseImage } from '../../lib/docker/base-image.ts'
-import { imageExists } from '../../lib/docker/image-choice.ts'
 import { containersWithLabelsArgs, imageExistsArgs, imagesWithLabelsArgs, logsArgs, removeContainerArgs, removeContainersArgs, removeImagesArgs } from '../../lib/docker/args.ts'
 import { docker, engineAnswers, type EngineAnswer } from '../../lib/docker/engine.ts'
 import { createProgress } from '../../lib/progress.ts'
+import { localBase as sandboxBase } from '../../lib/bench/sandbox.ts'
 
 export const runId = randomBytes(4).toString('hex')
 /** Every container and image a test run makes carries this label, so cleanup finds them all. */
@@ -29,10 +28,8 @@ export async function requireEngine(what: string): Promise<EngineAnswer & { ok: 
 }
 
 /** The local base image the tests build on, so nothing tries to pull. Built once if missing, and kept. */
-export async function localBase(): Promise<string> {
-  const tag = defaultBaseTag()
-  if (!(await imageExists(tag, process.env))) await buildBaseImage({ tag, env: process.env, progress: createProgress() })
-  return tag
+export function localBase(): Promise<string> {
+  return sandboxBase(process.env, createProgress())
 }
 
 /** The variables that give a vega container under test its own name, image, port and folders. */
